@@ -1,0 +1,1 @@
+"""The pure core: knows the list, knows nothing of HTTP or GitHub."""
