@@ -1,4 +1,4 @@
-"""Command line: `python -m bot parse|check|serve`."""
+"""Command line: `python -m bot check|parse|serve`."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ from pathlib import Path
 from bot import __version__
 from bot.awesome.outline import outline
 from bot.awesome.parse import ReadmeError, decode_readme, parse
+from bot.cli import check
 
 
 def _cmd_parse(args: argparse.Namespace) -> int:
@@ -42,6 +43,7 @@ def build_parser() -> argparse.ArgumentParser:
     sp = sub.add_parser("parse", help="parse a README and print its outline")
     sp.add_argument("readme", nargs="?", default="README.md")
     sp.set_defaults(func=_cmd_parse)
+    check.add_parser(sub)
     sv = sub.add_parser("serve", help="run the GitHub webhook service")
     sv.set_defaults(func=_cmd_serve)
     return p

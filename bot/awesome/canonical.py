@@ -16,6 +16,11 @@ def _authors(text: str) -> str:
     return a
 
 
+def pdf_link(url: str) -> str:
+    """The direct-PDF form of an arXiv abstract link; other URLs unchanged."""
+    return re.sub(r"^(https?://(?:www\.)?arxiv\.org/)abs/", r"\1pdf/", url, flags=re.I)
+
+
 def house_style_bold(entries: Sequence[Entry]) -> bool:
     """True when most entries of a section write their titles in bold."""
     return sum(e.bold for e in entries) * 2 > len(entries) if entries else False
@@ -33,7 +38,7 @@ def canonical_line(entry: Entry, *, bold: bool) -> str | None:
     parts.extend(f"*({a})*" for a in entry.affiliations)
     for link in entry.links:
         tag = f"[[{link.label}]]"
-        parts.append(tag if link.target is None else f"{tag}({link.target})")
+        parts.append(tag if link.target is None else f"{tag}({pdf_link(link.target)})")
     if entry.sparkles:
         parts.append(":sparkles:")
     return " ".join(parts)

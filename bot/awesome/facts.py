@@ -63,4 +63,4 @@ class Facts:
         return self.links.get(url) if url else None
 
 
-NO_FACTS = Facts()
+NO_FACTS = Facts(offline=True)

@@ -63,12 +63,12 @@ _RESEARCHER = re.compile(
 )
 
 _KEYWORDS: tuple[tuple[SectionKind, tuple[str, ...]], ...] = (
-    (SectionKind.NEW, ("new paper",)),
+    (SectionKind.NEW, ("new paper", "worth reading")),
     (SectionKind.OLD, ("old paper", "classic paper")),
     (SectionKind.APPENDIX, ("more than top", "appendix")),
     (SectionKind.RESEARCHERS, ("researcher",)),
     (SectionKind.RESOURCES, ("hw / sw", "hardware", "software", "dataset", "book",
-                             "survey", "lecture", "tutorial", "blog")),
+                             "lecture", "tutorial", "blog")),
     (SectionKind.OTHER, ("contents", "background", "backgroud", "criteria", "acknowledg",
                          "license", "contribut", "notice")),
 )
@@ -223,7 +223,25 @@ def _kinds(headings: list[_Heading], bullets: list[list[int]], lines: list[str],
             kind = SectionKind.OTHER
         kinds.append(kind)
         parent.append((h.level, kind))
-    return kinds
+    return _fill_between(headings, kinds)
+
+
+def _fill_between(headings: list[_Heading], kinds: list[SectionKind]) -> list[SectionKind]:
+    """Count an unlisted section that sits among the top-100 sections, at their level.
+
+    A contributor who renames a heading rarely updates the Contents link; the section is still
+    one of the top 100.
+    """
+    top = [i for i, k in enumerate(kinds) if k is SectionKind.TOP100]
+    if not top:
+        return kinds
+    levels = {headings[i].level for i in top}
+    out = list(kinds)
+    for i in range(top[0] + 1, top[-1]):
+        h = headings[i]
+        if out[i] is SectionKind.OTHER and h.level in levels and classify_title(h.title) is None:
+            out[i] = SectionKind.TOP100
+    return out
 
 
 def _looks_like_papers(lines: list[str], items: list[int]) -> bool:

@@ -1,0 +1,122 @@
+"""The one pipeline every door calls: README texts (+ facts, + config) -> Review.
+
+`prepare` parses and diffs and says which facts are needed; an adapter fetches them; `conclude`
+applies the rules and renders. `review` does both for callers that already hold the facts.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from bot.awesome.config import DEFAULT_CONFIG, RepoConfig, apply_config, load_config
+from bot.awesome.diff import ListDiff, diff
+from bot.awesome.facts import NO_FACTS, Facts
+from bot.awesome.findings import Finding, Severity
+from bot.awesome.model import AwesomeList, Entry, SectionKind
+from bot.awesome.parse import ReadmeError, decode_readme, parse
+from bot.awesome.report import (
+    Review,
+    annotations_of,
+    conclusion_of,
+    headline_of,
+    labels_of,
+    line_comments_of,
+    render_summary,
+)
+from bot.awesome.rules import Context, changes_needing_facts, run_rules
+
+EMPTY = parse("")
+
+
+@dataclass(frozen=True, slots=True)
+class Prepared:
+    """Both versions parsed and diffed, plus anything that stopped them being read."""
+
+    base: AwesomeList
+    head: AwesomeList
+    diff: ListDiff
+    config: RepoConfig
+    path: str
+    problems: tuple[Finding, ...] = ()
+
+    def citation_entries(self) -> tuple[Entry, ...]:
+        """Entries whose citation counts the rules need."""
+        if self.problems:
+            return ()
+        wanted = [c.entry for c in changes_needing_facts(self.diff)
+                  if c.section.kind is SectionKind.TOP100]
+        limit = self.head.criteria.top_size
+        if len(self.head.top100) > max(limit, len(self.base.top100)):
+            for c in self.diff.added + self.diff.moved:
+                if c.section.kind is SectionKind.TOP100:
+                    wanted.extend(self.head.in_section(c.entry.section))
+        seen: set[int] = set()
+        return tuple(e for e in wanted if not (e.start_line in seen or seen.add(e.start_line)))
+
+    def link_entries(self) -> tuple[Entry, ...]:
+        """Entries whose links should be checked: added, and edited ones."""
+        if self.problems:
+            return ()
+        return tuple(c.entry for c in self.diff.added + self.diff.changed)
+
+
+def _read(text: str | bytes | None, which: str, path: str) -> tuple[AwesomeList, Finding | None]:
+    """Parse one side, turning unreadable input into a finding."""
+    if text is None:
+        if which == "base":
+            return EMPTY, None
+        return EMPTY, Finding("readme/missing", Severity.ERROR, f"{path} does not exist in this "
+                              "change (deleted or moved); the list needs it.", title=path)
+    try:
+        s = decode_readme(text) if isinstance(text, bytes) else text
+        al = parse(s)
+    except ReadmeError as exc:
+        return EMPTY, Finding("readme/unreadable", Severity.ERROR,
+                              f"{path} ({which}) cannot be read: {exc}.", title=path)
+    if which == "head" and not s.strip():
+        return al, Finding("readme/empty", Severity.ERROR, f"{path} is empty in this change; "
+                           "the list would be gone.", title=path)
+    return al, None
+
+
+def prepare(base: str | bytes | None, head: str | bytes | None, *,
+            config_text: str | None = None, config: RepoConfig | None = None,
+            path: str = "README.md") -> Prepared:
+    """Parse both versions, apply the repository config, and diff them."""
+    cfg = config if config is not None else load_config(config_text)
+    b, b_err = _read(base, "base", path)
+    h, h_err = _read(head, "head", path)
+    b, h = apply_config(b, cfg), apply_config(h, cfg)
+    problems = tuple(f for f in (b_err, h_err) if f is not None)
+    return Prepared(b, h, ListDiff() if problems else diff(b, h), cfg, path, problems)
+
+
+def conclude(p: Prepared, facts: Facts = NO_FACTS, *,
+             commentable: frozenset[int] | None = None) -> Review:
+    """Apply the rules to a prepared change and render the review."""
+    findings = p.problems or run_rules(Context(p.base, p.head, p.diff, facts, p.config))
+    counts = (len(p.base.top100), len(p.head.top100), p.head.criteria.top_size)
+    conclusion = conclusion_of(findings)
+    headline = headline_of(findings, p.diff)
+    summary = render_summary(findings=findings, diff=p.diff, head=p.head, facts=facts,
+                             conclusion=conclusion, headline=headline, counts=counts)
+    if commentable is None:
+        commentable = frozenset(
+            n for c in p.diff.added + p.diff.moved + p.diff.changed for n in c.entry.lines)
+    return Review(
+        conclusion=conclusion, headline=headline, summary_markdown=summary, findings=findings,
+        line_comments=line_comments_of(findings, p.path, commentable),
+        labels=labels_of(findings, p.diff, p.config), annotations=annotations_of(findings, p.path),
+        diff=p.diff, top100_base=counts[0], top100_head=counts[1], limit=counts[2], path=p.path,
+    )
+
+
+def review(base: str | bytes | None, head: str | bytes | None, *, facts: Facts = NO_FACTS,
+           config_text: str | None = None, config: RepoConfig | None = None,
+           path: str = "README.md", commentable: frozenset[int] | None = None) -> Review:
+    """The whole pipeline for callers that already hold the facts."""
+    return conclude(prepare(base, head, config_text=config_text, config=config, path=path),
+                    facts, commentable=commentable)
+
+
+__all__ = ["DEFAULT_CONFIG", "Prepared", "Review", "conclude", "prepare", "review"]

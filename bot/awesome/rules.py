@@ -1,0 +1,426 @@
+"""The list's criteria as small rules, each with a stable id, a severity and a helpful message.
+
+Rules judge what a change adds, moves or edits. For a moved or edited entry, a finding that the
+same rule also makes about the entry as it stood on the base branch is dropped: it is not the
+contributor's doing.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, replace
+
+from bot.awesome.canonical import canonical_line, house_style_bold
+from bot.awesome.config import RepoConfig
+from bot.awesome.diff import ChangeKind, EntryChange, ListDiff
+from bot.awesome.facts import Facts, LinkStatus
+from bot.awesome.findings import Finding, Severity
+from bot.awesome.model import AwesomeList, Entry, Quirk, Section, SectionKind, normalise_title
+
+E, W, N = Severity.ERROR, Severity.WARNING, Severity.NOTICE
+
+
+@dataclass(frozen=True, slots=True)
+class RuleSpec:
+    """A rule's id, default severity and one-line description (for docs and config)."""
+
+    id: str
+    severity: Severity
+    summary: str
+
+
+RULES: tuple[RuleSpec, ...] = (
+    RuleSpec("top100/over-limit", E, "the change grows the top-100 sections past the limit"),
+    RuleSpec("year/outside-window", E, "a top-100 entry's year is outside the list's window"),
+    RuleSpec("discussion/new-paper", N, "an entry added to New Papers, accepted by discussion"),
+    RuleSpec("discussion/old-paper", N, "an entry added to Old Papers, accepted by discussion"),
+    RuleSpec("citations/below-threshold", E, "fewer citations than the year's threshold"),
+    RuleSpec("citations/sparkles-unearned", W, "marked :sparkles: or bold below the bold bar"),
+    RuleSpec("citations/unverified", W, "no citation count could be found"),
+    RuleSpec("duplicate/entry", E, "the paper is already on the list"),
+    RuleSpec("section/new-section", E, "the change adds a section heading"),
+    RuleSpec("section/renamed", W, "the change renames a section heading"),
+    RuleSpec("section/removed", W, "the change removes a section heading"),
+    RuleSpec("section/unknown", W, "a paper line outside any paper section"),
+    RuleSpec("format/empty-link", W, "`[[pdf]]()` has no URL"),
+    RuleSpec("format/missing-url", W, "a `[[pdf]]` tag without `(url)`"),
+    RuleSpec("format/no-link", W, "the entry has no link"),
+    RuleSpec("format/link-not-url", W, "a link target that is not an http(s) URL"),
+    RuleSpec("format/space-before-url", W, "a space between `]]` and `(`"),
+    RuleSpec("format/link-broken-across-lines", W, "a link split over two lines"),
+    RuleSpec("format/missing-year", W, "no `(Year)` after the title"),
+    RuleSpec("format/year-parentheses", W, "the year is not written as `(Year)`"),
+    RuleSpec("format/comma-after-year", W, "no comma between `(Year)` and the authors"),
+    RuleSpec("format/missing-author", W, "no author after the year"),
+    RuleSpec("format/link-spacing", W, "a comma or no space before the link"),
+    RuleSpec("format/trailing-characters", W, "characters after the last link"),
+    RuleSpec("format/double-space", W, "`-  ` with two spaces after the dash"),
+    RuleSpec("format/affiliation", W, "an affiliation note not written `*(Name)*` before the link"),
+    RuleSpec("format/author-list", W, "more than two authors written out"),
+    RuleSpec("format/house-style", W, "bold title where the section has none, or the reverse"),
+    RuleSpec("link/prefer-pdf", N, "an arXiv abstract link where the PDF link is preferred"),
+    RuleSpec("link/dead", E, "a link answers 404 or 410"),
+    RuleSpec("link/unreachable", W, "a link could not be reached"),
+    RuleSpec("config/invalid", W, "the repository's config file could not be used"),
+)
+RULE_IDS = frozenset(r.id for r in RULES)
+
+_QUIRK_RULES: dict[Quirk, tuple[str, str, bool]] = {
+    Quirk.EMPTY_LINK: ("format/empty-link", "The link `[[pdf]]()` is empty: put the paper's "
+                       "URL between the parentheses.", False),
+    Quirk.TAG_WITHOUT_URL: ("format/missing-url", "The `[[pdf]]` tag has no `(url)` after it: "
+                            "add the paper's URL.", False),
+    Quirk.NO_LINK: ("format/no-link", "The entry has no link: add `[[pdf]](url)` pointing to "
+                    "the paper.", False),
+    Quirk.LINK_NOT_URL: ("format/link-not-url", "A link target is not a URL: use the paper's "
+                         "http(s) address.", False),
+    Quirk.SPACE_BEFORE_URL: ("format/space-before-url", "There is a space between `]]` and "
+                             "`(`, so markdown does not make it a link: remove the space.", True),
+    Quirk.LINK_BROKEN_ACROSS_LINES: ("format/link-broken-across-lines", "The link is split "
+                                     "over two lines: keep the entry on one line.", True),
+    Quirk.MISSING_YEAR: ("format/missing-year", "The entry has no year: write it as `(Year)` "
+                         "right after the title.", False),
+    Quirk.UNCLOSED_YEAR: ("format/year-parentheses", "The year's parenthesis is not closed: "
+                          "write `(Year),`.", True),
+    Quirk.MISSING_OPEN_PAREN: ("format/year-parentheses", "The year lacks its opening "
+                               "parenthesis: write `(Year),`.", True),
+    Quirk.NO_COMMA_AFTER_YEAR: ("format/comma-after-year", "Put a comma between `(Year)` and "
+                                "the authors.", True),
+    Quirk.MISSING_AUTHOR: ("format/missing-author", "The entry names no author: add the first "
+                           "author, e.g. `A. Author et al.`.", False),
+    Quirk.COMMA_BEFORE_LINK: ("format/link-spacing", "Drop the comma before the link.", True),
+    Quirk.NO_SPACE_BEFORE_LINK: ("format/link-spacing", "Put one space before the link.", True),
+    Quirk.TRAILING_CHARS: ("format/trailing-characters", "There are stray characters after "
+                           "the link: remove them.", True),
+    Quirk.DOUBLE_SPACE: ("format/double-space", "Use one space after the dash (`- Title`), "
+                         "not two.", True),
+    Quirk.AFFILIATION_NO_PARENS: ("format/affiliation", "Write the affiliation note as "
+                                  "`*(Name)*`.", True),
+    Quirk.AFFILIATION_AFTER_LINK: ("format/affiliation", "Put the affiliation note before the "
+                                   "link.", True),
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Context:
+    """Everything the rules look at."""
+
+    base: AwesomeList
+    head: AwesomeList
+    diff: ListDiff
+    facts: Facts
+    config: RepoConfig
+
+
+def _where(section: Section) -> str:
+    """A section's name for messages."""
+    return f'"{section.title}"'
+
+
+def _paper(entry: Entry) -> str:
+    """A paper's short name for messages."""
+    t = entry.title or entry.raw.lstrip("-*+ ").strip()
+    return f'"{t[:120]}{"…" if len(t) > 120 else ""}"'
+
+
+def _fits_alternative(entry: Entry, section: Section, alternative: str | None) -> bool:
+    """True when the list's 'or <section>' alternative to the threshold applies."""
+    return bool(alternative) and normalise_title(section.title) == normalise_title(alternative)
+
+
+def _author_count(authors: str) -> int:
+    """How many authors are written out (`et al.` counts as one more)."""
+    if not authors:
+        return 0
+    core = re.sub(r"\bet\.? al\.?", "", authors)
+    names = [p for p in re.split(r",|\band\b|&", core) if p.strip()]
+    return len(names)
+
+
+def _first_author(authors: str) -> str:
+    """The first author, for `A. Author et al.`."""
+    return re.split(r",|\band\b|&", authors)[0].strip()
+
+
+def _suggest(entry: Entry, bold: bool, authors: str | None = None) -> str | None:
+    """The canonical line when it differs from what is there."""
+    e = entry if authors is None else _with_authors(entry, authors)
+    line = canonical_line(e, bold=bold)
+    return line if line and line != entry.raw else None
+
+
+def _with_authors(entry: Entry, authors: str) -> Entry:
+    """The entry with another authors text."""
+    return replace(entry, authors=authors)
+
+
+def _house_bold(al: AwesomeList, entry: Entry) -> bool | None:
+    """The section's house style from its other entries; None when they do not say clearly."""
+    others = [e for e in al.in_section(entry.section) if e.start_line != entry.start_line]
+    bold = sum(e.bold for e in others)
+    if len(others) < 2 or bold * 2 == len(others):
+        return None
+    return house_style_bold(others)
+
+
+def entry_findings(entry: Entry, al: AwesomeList, facts: Facts) -> list[Finding]:
+    """What the rules say about one entry where it stands."""
+    section = al.sections[entry.section]
+    c = al.criteria
+    out: list[Finding] = []
+    at = {"line": entry.start_line, "end_line": entry.end_line}
+    house = _house_bold(al, entry)
+    bold = entry.bold if house is None else house
+    fix = _suggest(entry, bold)
+    many = _author_count(entry.authors) > 2 and "et al" not in entry.authors
+    if many:
+        fix = _suggest(entry, bold, f"{_first_author(entry.authors)} et al.")
+    seen_rules: set[str] = set()
+    for quirk in sorted(entry.quirks, key=lambda q: q.value):
+        if quirk not in _QUIRK_RULES:
+            continue
+        rule, msg, mechanical = _QUIRK_RULES[quirk]
+        if rule in seen_rules:
+            continue
+        seen_rules.add(rule)
+        out.append(Finding(rule, W, msg, suggestion=fix if mechanical else None,
+                           title=rule, **at))
+    if many:
+        out.append(Finding("format/author-list", W, "The guide asks for the first author only "
+                           f"when there are more than two: write `{_first_author(entry.authors)}"
+                           " et al.`.", suggestion=fix, title="format/author-list", **at))
+    if house is not None and entry.bold != house:
+        style = "bold titles" if bold else "plain titles (no bold)"
+        out.append(Finding("format/house-style", W, f"{_where(section)} uses {style}; write this "
+                           "entry the same way.", suggestion=fix, title="format/house-style",
+                           **at))
+    if any(lk.target and re.search(r"arxiv\.org/abs/", lk.target, re.I) for lk in entry.links):
+        out.append(Finding("link/prefer-pdf", N, "The guide prefers a direct PDF link: use "
+                           "`arxiv.org/pdf/...` instead of the abstract page.", suggestion=fix,
+                           title="link/prefer-pdf", **at))
+
+    if section.kind is SectionKind.NEW:
+        out.append(Finding("discussion/new-paper", N, f"{_paper(entry)} goes to "
+                           f"{_where(section)}, which takes recent papers ({c.new_papers_rule}) "
+                           "by discussion: say in the PR why it is worth reading.",
+                           title="discussion/new-paper", **at))
+    elif section.kind is SectionKind.OLD:
+        out.append(Finding("discussion/old-paper", N, f"{_paper(entry)} goes to "
+                           f"{_where(section)}, which takes papers from before "
+                           f"{c.old_papers_before} by discussion: say in the PR why it belongs.",
+                           title="discussion/old-paper", **at))
+    elif section.kind is SectionKind.TOP100 and entry.year is not None:
+        out.extend(_top100_findings(entry, section, al, facts, at))
+    return out
+
+
+def _top100_findings(entry: Entry, section: Section, al: AwesomeList, facts: Facts,
+                     at: dict[str, int]) -> list[Finding]:
+    """Year window and citation thresholds for an entry in a top-100 section."""
+    c = al.criteria
+    year = entry.year
+    assert year is not None
+    if not c.in_window(year):
+        where = "New papers" if year > c.last_year else "Old Papers"
+        return [Finding("year/outside-window", E, f"{_paper(entry)} is from {year}, outside the "
+                        f"top 100's window ({c.first_year}-{c.last_year}). Put it in "
+                        f'"{where}" instead (by discussion).', title="year/outside-window",
+                        **at)]
+    th = c.threshold_for(year)
+    if th is None or _fits_alternative(entry, section, th.alternative):
+        return []
+    cite = facts.citation_for(entry)
+    if cite is None:
+        why = "lookups were switched off" if facts.offline else (
+            "; ".join(facts.unavailable) or "no source knew this paper")
+        return [Finding("citations/unverified", W, f"The citation count of {_paper(entry)} "
+                        f"could not be checked: {why}. A {year} paper needs {th.citations}+ "
+                        "citations; add the count to the PR description.",
+                        title="citations/unverified", **at)]
+    out = []
+    if cite.count < th.citations:
+        alt = (f', or it can go to "{th.alternative}"' if th.alternative else "")
+        out.append(Finding("citations/below-threshold", E, f"{_paper(entry)} has {cite.count:,} "
+                           f"citations ({cite.source}); a {year} paper needs {th.citations:,}+ "
+                           f"to enter the top 100{alt}. Wait until it has more citations, or "
+                           "propose it for the appendix.", title="citations/below-threshold",
+                           **at))
+    highlight = entry.sparkles or (entry.bold and _house_bold(al, entry) is False)
+    if th.bold is not None and highlight and cite.count < th.bold:
+        out.append(Finding("citations/sparkles-unearned", W, f"{_paper(entry)} is highlighted "
+                           f"but has {cite.count:,} citations; the list highlights {year} papers "
+                           f"from {th.bold:,}. Remove the :sparkles: (or bold).",
+                           title="citations/sparkles-unearned", **at))
+    return out
+
+
+def _link_findings(entry: Entry, facts: Facts) -> list[Finding]:
+    """Dead and unreachable links from the link checks handed in."""
+    out = []
+    for link in entry.links:
+        check = facts.link(link.target)
+        if check is None:
+            continue
+        at = {"line": entry.start_line, "end_line": entry.end_line}
+        detail = f" ({check.detail})" if check.detail else ""
+        if check.status is LinkStatus.DEAD:
+            out.append(Finding("link/dead", E, f"The [[{link.label}]] link answers "
+                               f"{check.http_status or 'not found'}{detail}: replace it with a "
+                               "working URL.", title="link/dead", **at))
+        elif check.status is LinkStatus.UNREACHABLE:
+            out.append(Finding("link/unreachable", W, f"The [[{link.label}]] link could not be "
+                               f"reached{detail}. Check that it opens.",
+                               title="link/unreachable", **at))
+    return out
+
+
+def _touched_findings(ctx: Context) -> Iterable[Finding]:
+    """Entry rules for added, moved and changed entries, minus what the base already had."""
+    for change in ctx.diff.touched:
+        found = entry_findings(change.entry, ctx.head, ctx.facts)
+        found += _link_findings(change.entry, ctx.facts)
+        if change.before is not None:
+            before = {f.rule for f in entry_findings(change.before, ctx.base, ctx.facts)}
+            before |= {f.rule for f in _link_findings(change.before, ctx.facts)}
+            found = [f for f in found if f.rule not in before]
+        yield from found
+
+
+def _top100_limit(ctx: Context) -> Iterable[Finding]:
+    """The top-100 sections may not grow past the limit, nor grow further when already over."""
+    limit = ctx.head.criteria.top_size
+    before, after = len(ctx.base.top100), len(ctx.head.top100)
+    if after <= limit or after <= before:
+        return
+    entering = [c for c in ctx.diff.added + ctx.diff.moved
+                if c.section.kind is SectionKind.TOP100
+                and (c.before_section is None or c.before_section.kind is not SectionKind.TOP100)]
+    anchor = entering[0] if entering else None
+    over = f"{after} entries (limit {limit}" + (f"; {before} before)" if before != after else ")")
+    already = (f" The list was already over the limit with {before}; a change may not grow it "
+               "further." if before > limit else "")
+    hint = ""
+    if anchor is not None:
+        names = weakest(ctx.head, anchor.entry, ctx.facts)
+        if names:
+            hint = (f" To keep {limit}, move one of these out of {_where(anchor.section)} "
+                    "(to the appendix) in the same PR: " + "; ".join(names) + ".")
+    yield Finding(
+        "top100/over-limit", E,
+        f"This change brings the top-100 sections to {over}.{already} Each paper added to the "
+        f"top 100 needs another moved out or removed.{hint}",
+        line=anchor.entry.start_line if anchor else None,
+        end_line=anchor.entry.end_line if anchor else None, title="top100/over-limit",
+    )
+
+
+def weakest(al: AwesomeList, added: Entry, facts: Facts, n: int = 3) -> list[str]:
+    """Up to `n` entries of the same section to move out: fewest citations per threshold, else
+    the oldest."""
+    pool = [e for e in al.in_section(added.section) if e.start_line != added.start_line]
+
+    def score(e: Entry) -> tuple[int, float, int]:
+        cite = facts.citation_for(e)
+        th = al.criteria.threshold_for(e.year)
+        if cite is not None and th is not None and th.citations:
+            return (0, cite.count / th.citations, e.year or 0)
+        return (1, float(e.year or 0), e.start_line)
+
+    ranked = sorted(pool, key=score)[:n]
+    out = []
+    for e in ranked:
+        cite = facts.citation_for(e)
+        count = f", {cite.count:,} citations" if cite else ""
+        out.append(f"{_paper(e)} ({e.year or 'no year'}{count}, line {e.start_line})")
+    return out
+
+
+def _duplicates(ctx: Context) -> Iterable[Finding]:
+    """An added paper that is already on the list, by identifier or normalised title."""
+    added_lines = {c.entry.start_line for c in ctx.diff.added}
+    index: dict[str, list[Entry]] = {}
+    for e in ctx.head.entries:
+        for k in _strong_keys(e):
+            index.setdefault(k, []).append(e)
+    for change in ctx.diff.added:
+        e = change.entry
+        twins = [o for k in _strong_keys(e) for o in index.get(k, ())
+                 if o.start_line != e.start_line
+                 and not (o.start_line in added_lines and o.start_line > e.start_line)]
+        if not twins:
+            continue
+        twin = min(twins, key=lambda o: o.start_line)
+        sec = ctx.head.sections[twin.section]
+        yield Finding("duplicate/entry", E, f"{_paper(e)} is already on the list at line "
+                      f"{twin.start_line} (in {_where(sec)}). Remove this line, or move the "
+                      "existing one instead of adding a second copy.", line=e.start_line,
+                      end_line=e.end_line, title="duplicate/entry")
+
+
+def _strong_keys(e: Entry) -> list[str]:
+    """Identity keys good enough to call two lines the same paper."""
+    keys = [k for k in e.identifiers if not k.startswith("url:")]
+    if e.title_key and len(e.title_key) > 12:
+        keys.append(e.title_key)
+    return keys
+
+
+def _sections(ctx: Context) -> Iterable[Finding]:
+    """Headings added, renamed or removed, and paper lines outside paper sections."""
+    for sc in ctx.diff.sections:
+        s = sc.section
+        if sc.kind is ChangeKind.ADDED:
+            yield Finding("section/new-section", E, f"This change adds the heading "
+                          f"{_where(s)}; the contributing guide does not allow new sections. "
+                          "Put the entries in an existing section.", line=s.start_line,
+                          end_line=s.start_line, title="section/new-section")
+        elif sc.kind is ChangeKind.CHANGED and sc.before is not None:
+            yield Finding("section/renamed", W, f"This change renames the heading "
+                          f"{_where(sc.before)} to {_where(s)}; sections are the maintainers' "
+                          "to change. Keep the old heading, or explain why in the PR.",
+                          line=s.start_line, end_line=s.start_line, title="section/renamed")
+        elif sc.kind is ChangeKind.REMOVED:
+            yield Finding("section/removed", W, f"This change removes the heading {_where(s)} "
+                          f"(line {s.start_line} on the base branch).", title="section/removed")
+    for e in ctx.diff.strays_added:
+        sec = ctx.head.sections[e.section]
+        yield Finding("section/unknown", W, f"{_paper(e)} is in {_where(sec)}, which is not a "
+                      "paper section. Move it into the section it belongs to.",
+                      line=e.start_line, end_line=e.end_line, title="section/unknown")
+
+
+def _config(ctx: Context) -> Iterable[Finding]:
+    """A config file that could not be used, said once per problem."""
+    for err in ctx.config.errors:
+        yield Finding("config/invalid", W, f".github/awesome-papers.yml was ignored in part: "
+                      f"{err}. The README's own criteria apply there.", title="config/invalid")
+
+
+CHECKS: tuple[Callable[[Context], Iterable[Finding]], ...] = (
+    _config, _top100_limit, _duplicates, _sections, _touched_findings,
+)
+
+
+def run_rules(ctx: Context) -> tuple[Finding, ...]:
+    """All findings, with the config's severities applied and switched-off rules dropped."""
+    out: list[Finding] = []
+    seen: set[tuple[str, int | None, str]] = set()
+    for check in CHECKS:
+        for f in check(ctx):
+            sev = ctx.config.severity_of(f.rule, f.severity)
+            if sev is None or (f.rule, f.line, f.message) in seen:
+                continue
+            seen.add((f.rule, f.line, f.message))
+            out.append(f if sev is f.severity else _with_severity(f, sev))
+    return tuple(sorted(out, key=lambda f: (f.line or 0, f.severity.rank, f.rule)))
+
+
+def _with_severity(f: Finding, sev: Severity) -> Finding:
+    """The finding at another severity."""
+    return replace(f, severity=sev)
+
+
+def changes_needing_facts(diff: ListDiff) -> tuple[EntryChange, ...]:
+    """The changes whose entries need citation counts and link checks."""
+    return diff.added + diff.moved + diff.changed

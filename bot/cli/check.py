@@ -1,0 +1,203 @@
+"""`python -m bot check [BASE] [HEAD]`: the review, on the command line.
+
+BASE and HEAD are file paths or `REV:PATH` (read with `git show`); the defaults compare the
+committed README with the working copy, which is what a contributor wants before opening a PR.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any, TextIO
+
+from bot.awesome.diff import EntryChange
+from bot.awesome.facts import NO_FACTS, Facts
+from bot.awesome.findings import Severity
+from bot.awesome.parse import MAX_README_BYTES, ReadmeError, decode_readme
+from bot.awesome.report import Conclusion, Review
+from bot.awesome.review import conclude, prepare
+
+DEFAULT_CONFIG_PATH = ".github/awesome-papers.yml"
+
+
+class InputError(Exception):
+    """An input that cannot be read; the message is one line for the user."""
+
+
+def read_source(spec: str) -> bytes:
+    """Read a file path, or `REV:PATH` from git."""
+    path = Path(spec)
+    if path.is_file():
+        try:
+            with path.open("rb") as fh:
+                data = fh.read(MAX_README_BYTES + 1)
+        except OSError as exc:
+            raise InputError(f"cannot read {spec}: {exc.strerror or exc}") from None
+        return data
+    if ":" in spec and not path.exists():
+        rev, _, rel = spec.partition(":")
+        try:
+            done = subprocess.run(["git", "show", f"{rev}:{rel}"], capture_output=True,
+                                  timeout=30, check=False)
+        except (OSError, subprocess.TimeoutExpired) as exc:
+            raise InputError(f"cannot run git to read {spec}: {exc}") from None
+        if done.returncode != 0:
+            why = done.stderr.decode("utf-8", "replace").strip().splitlines()
+            raise InputError(f"cannot read {spec} with git: {why[-1] if why else 'failed'}")
+        return done.stdout
+    if path.exists():
+        raise InputError(f"{spec} is not a file")
+    raise InputError(f"{spec} does not exist")
+
+
+def _display_path(spec: str) -> str:
+    """The README path to name in messages: PATH of `REV:PATH`, else the path given."""
+    if ":" in spec and not Path(spec).exists():
+        return spec.partition(":")[2] or spec
+    return spec
+
+
+def _decode(spec: str, data: bytes) -> str:
+    """The README text, or an InputError naming the file."""
+    try:
+        return decode_readme(data)
+    except ReadmeError as exc:
+        raise InputError(f"{spec}: {exc}") from None
+
+
+def _facts(args: argparse.Namespace, prepared: Any) -> Facts:
+    """Citation counts and link checks, unless --offline."""
+    if args.offline:
+        return NO_FACTS
+    from bot.citations.lookup import gather_facts_sync
+    from bot.citations.settings import CitationSettings
+
+    try:
+        settings = CitationSettings.from_env(os.environ)
+    except ValueError as exc:
+        raise InputError(str(exc)) from None
+    return gather_facts_sync(prepared.citation_entries(), settings,
+                             check_links=not args.no_links,
+                             link_entries=prepared.link_entries())
+
+
+def _entry_json(change: EntryChange) -> dict[str, Any]:
+    """One added / removed / moved / changed entry for --format json."""
+    e = change.entry
+    out: dict[str, Any] = {"section": change.section.title, "title": e.title, "year": e.year,
+                           "line": e.start_line, "end_line": e.end_line, "raw": e.raw}
+    if change.before_section is not None and change.before_section is not change.section:
+        out["from_section"] = change.before_section.title
+    if change.before is not None and change.before is not e:
+        out["base_line"] = change.before.start_line
+    return out
+
+
+def review_json(r: Review, facts: Facts) -> dict[str, Any]:
+    """The review as the JSON document `--format json` prints."""
+    d = r.diff
+    return {
+        "conclusion": r.conclusion.value,
+        "headline": r.headline,
+        "added": [_entry_json(c) for c in d.added],
+        "removed": [_entry_json(c) for c in d.removed],
+        "moved": [_entry_json(c) for c in d.moved],
+        "changed": [_entry_json(c) for c in d.changed],
+        "findings": [{"rule": f.rule, "severity": f.severity.value, "line": f.line,
+                      "end_line": f.end_line, "message": f.message, "suggestion": f.suggestion}
+                     for f in r.findings],
+        "labels": list(r.labels),
+        "top100": {"base": r.top100_base, "head": r.top100_head, "limit": r.limit},
+        "citations": {k: {"count": c.count, "source": c.source, "url": c.url}
+                      for k, c in facts.citations.items()},
+        "lookups_unavailable": list(facts.unavailable),
+        "summary_markdown": r.summary_markdown,
+    }
+
+
+_COLOURS = {Severity.ERROR: "\x1b[31m", Severity.WARNING: "\x1b[33m", Severity.NOTICE: "\x1b[36m"}
+_VERDICT = {Conclusion.FAILURE: "\x1b[31m", Conclusion.NEUTRAL: "\x1b[33m",
+            Conclusion.SUCCESS: "\x1b[32m"}
+
+
+def _safe(text: str) -> str:
+    """Text from the README without terminal control characters."""
+    return "".join(ch if ch.isprintable() or ch == " " else "?" for ch in text)
+
+
+def review_text(r: Review, facts: Facts, *, colour: bool) -> str:
+    """A terminal report: verdict, changes, findings with their fixes."""
+    def paint(code: str, s: str) -> str:
+        return f"{code}{s}\x1b[0m" if colour else s
+
+    out = [paint(_VERDICT[r.conclusion], f"{r.conclusion.value.upper()}: {_safe(r.headline)}"),
+           f"top-100 sections: {r.top100_base} -> {r.top100_head} (limit {r.limit})"]
+    for label, changes in (("added", r.diff.added), ("moved", r.diff.moved),
+                           ("removed", r.diff.removed), ("changed", r.diff.changed)):
+        for c in changes:
+            e = c.entry
+            cite = facts.citation_for(e)
+            count = f", {cite.count:,} citations ({cite.source}: {cite.url})" if cite else ""
+            out.append(f"  {label:<8} line {e.start_line:>4}  {_safe(e.title or e.raw)[:90]} "
+                       f"({e.year or '?'}) in {_safe(c.section.title)}{count}")
+    for u in facts.unavailable:
+        out.append(f"  lookups: {_safe(u)}")
+    if r.findings:
+        out.append("")
+    for f in r.findings:
+        at = f"{r.path}:{f.line}: " if f.line else ""
+        out.append(f"{at}{paint(_COLOURS[f.severity], f.severity.value)} [{f.rule}] "
+                   f"{_safe(f.message)}")
+        if f.suggestion:
+            out.append(f"    fix: {_safe(f.suggestion)}")
+    if r.labels:
+        out.append("")
+        out.append("labels: " + ", ".join(r.labels))
+    return "\n".join(out)
+
+
+def run_check(args: argparse.Namespace, stdout: TextIO = sys.stdout) -> int:
+    """Run the check; 0 success or neutral, 1 failure, 2 bad usage or unreadable input."""
+    try:
+        base = _decode(args.base, read_source(args.base))
+        head = _decode(args.head, read_source(args.head))
+        config_text = None
+        config_path = args.config or (DEFAULT_CONFIG_PATH
+                                      if Path(DEFAULT_CONFIG_PATH).is_file() else None)
+        if config_path:
+            config_text = _decode(config_path, read_source(config_path))
+        prepared = prepare(base, head, config_text=config_text, path=_display_path(args.head))
+        facts = _facts(args, prepared)
+    except InputError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    r = conclude(prepared, facts)
+    if args.format == "json":
+        stdout.write(json.dumps(review_json(r, facts), indent=2, ensure_ascii=False) + "\n")
+    elif args.format == "markdown":
+        stdout.write(r.summary_markdown + "\n")
+    else:
+        colour = stdout.isatty() and "NO_COLOR" not in os.environ
+        stdout.write(review_text(r, facts, colour=colour) + "\n")
+    return 1 if r.conclusion is Conclusion.FAILURE else 0
+
+
+def add_parser(sub: Any) -> None:
+    """Register `check` on the command line."""
+    p = sub.add_parser("check", help="review a change to the list's README",
+                       description="Review the change from BASE to HEAD as the bot would.")
+    p.add_argument("base", nargs="?", default="HEAD:README.md",
+                   help="file path or REV:PATH (default: HEAD:README.md)")
+    p.add_argument("head", nargs="?", default="README.md",
+                   help="file path or REV:PATH (default: README.md)")
+    p.add_argument("--format", choices=("text", "markdown", "json"), default="text")
+    p.add_argument("--offline", action="store_true",
+                   help="no citation lookups or link checks (citations are 'unverified')")
+    p.add_argument("--no-links", action="store_true", help="skip link checks")
+    p.add_argument("--config", metavar="FILE",
+                   help=f"repository config (default: {DEFAULT_CONFIG_PATH} if present)")
+    p.set_defaults(func=run_check)
