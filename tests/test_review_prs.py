@@ -74,7 +74,7 @@ def test_pr072_over_limit_and_duplicate() -> None:
     r = _review("072")
     assert _rules(r, Severity.ERROR) == {"top100/over-limit", "duplicate/entry"}
     dup = next(f for f in r.findings if f.rule == "duplicate/entry")
-    base, head = pr_texts("072")
+    _base, head = pr_texts("072")
     twin_line = next(n for n, ln in enumerate(head.split("\n"), 1)
                      if "1611.03530" in ln and n != 70)
     assert f"line {twin_line}" in dup.message and '"New papers"' in dup.message

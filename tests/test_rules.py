@@ -295,7 +295,8 @@ def test_dead_and_unreachable_links() -> None:
 def test_config_switches_rules_off_and_changes_severity() -> None:
     head = make_list(vision=[RESNET, GAN], language=[ADAM, SEQ2SEQ], new=[WGAN], old=[LSTM],
                      appendix=["-  " + BATCHNORM[2:]])
-    assert "format/double-space" not in rules_of(head, config_text="rules:\n  format/double-space: off\n")
+    off = "rules:\n  format/double-space: off\n"
+    assert "format/double-space" not in rules_of(head, config_text=off)
     found = rules_of(head, config_text="rules:\n  format/*: error\n")
     assert found["format/double-space"][0].severity is Severity.ERROR
 
