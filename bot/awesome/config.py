@@ -12,8 +12,6 @@ from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Any
 
-import yaml
-
 from bot.awesome.findings import Severity
 from bot.awesome.model import AwesomeList, Criteria, SectionKind, Threshold
 
@@ -84,6 +82,8 @@ def load_config(text: str | None) -> RepoConfig:
     """Validate the YAML text of the config file (None: no file)."""
     if text is None or not text.strip():
         return DEFAULT_CONFIG
+    import yaml  # only repositories with a config file pay for the import
+
     if len(text) > MAX_CONFIG_BYTES:
         return RepoConfig(errors=(f"the file is larger than {MAX_CONFIG_BYTES // 1024} KB",))
     try:

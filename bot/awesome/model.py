@@ -6,6 +6,7 @@ import re
 import unicodedata
 from dataclasses import dataclass, field
 from enum import StrEnum
+from functools import lru_cache
 
 
 class SectionKind(StrEnum):
@@ -99,17 +100,7 @@ class Entry:
     @property
     def identifiers(self) -> tuple[str, ...]:
         """Stable identity keys, strongest first: arXiv, DOI, ACL, then normalised URLs."""
-        keys: list[str] = []
-        if self.arxiv_id:
-            keys.append(f"arxiv:{self.arxiv_id.lower()}")
-        if self.doi:
-            keys.append(f"doi:{self.doi.lower()}")
-        if self.acl_id:
-            keys.append(f"acl:{self.acl_id.upper()}")
-        for link in self.links:
-            if link.is_url and link.target:
-                keys.append(f"url:{normalise_url(link.target)}")
-        return tuple(keys)
+        return _identifiers(self.arxiv_id, self.doi, self.acl_id, self.links)
 
     @property
     def title_key(self) -> str:
@@ -130,6 +121,23 @@ class Entry:
             if lk.label.lower() == "pdf":
                 return lk.target
         return urls[0].target if urls else None
+
+
+@lru_cache(maxsize=65_536)
+def _identifiers(arxiv_id: str | None, doi: str | None, acl_id: str | None,
+                 links: tuple[Link, ...]) -> tuple[str, ...]:
+    """Identity keys of an entry (cached: entries are immutable and compared often)."""
+    keys: list[str] = []
+    if arxiv_id:
+        keys.append(f"arxiv:{arxiv_id.lower()}")
+    if doi:
+        keys.append(f"doi:{doi.lower()}")
+    if acl_id:
+        keys.append(f"acl:{acl_id.upper()}")
+    for link in links:
+        if link.is_url and link.target:
+            keys.append(f"url:{normalise_url(link.target)}")
+    return tuple(keys)
 
 
 @dataclass(frozen=True, slots=True)
@@ -258,10 +266,13 @@ _PUNCT_RE = re.compile(r"[^\w\s]", re.UNICODE)
 _SPACE_RE = re.compile(r"\s+")
 
 
+@lru_cache(maxsize=65_536)
 def normalise_title(title: str) -> str:
     """Case-, accent-, punctuation- and whitespace-insensitive form of a title."""
-    t = unicodedata.normalize("NFKD", title)
-    t = "".join(c for c in t if not unicodedata.combining(c))
+    t = title
+    if not t.isascii():
+        t = unicodedata.normalize("NFKD", t)
+        t = "".join(c for c in t if not unicodedata.combining(c))
     t = t.replace("**", "").replace("__", "").casefold()
     t = _PUNCT_RE.sub(" ", t).replace("_", " ")
     return _SPACE_RE.sub(" ", t).strip()
