@@ -23,7 +23,6 @@ RULE_OFF = "off"
 class RepoConfig:
     """Validated settings; None means 'as the README says'."""
 
-    readme: str = "README.md"
     top_size: int | None = None
     first_year: int | None = None
     last_year: int | None = None
@@ -46,7 +45,7 @@ class RepoConfig:
 
 
 DEFAULT_CONFIG = RepoConfig()
-_KEYS = {"readme", "top_size", "years", "thresholds", "top100_sections", "labels", "rules"}
+_KEYS = {"top_size", "years", "thresholds", "top100_sections", "labels", "rules"}
 _SEVERITIES = {s.value for s in Severity} | {RULE_OFF}
 
 
@@ -96,11 +95,6 @@ def load_config(text: str | None) -> RepoConfig:
         return RepoConfig(errors=("it must be a YAML mapping of settings",))
     errors: list[str] = [f"unknown setting `{k}`" for k in raw if k not in _KEYS]
     values: dict[str, Any] = {}
-    if "readme" in raw:
-        if isinstance(raw["readme"], str) and raw["readme"].strip():
-            values["readme"] = raw["readme"].strip()
-        else:
-            errors.append("`readme` must be a path")
     if "top_size" in raw:
         values["top_size"] = _int(raw["top_size"], "top_size", errors, 1, 100_000)
     if "years" in raw:

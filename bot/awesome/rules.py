@@ -232,8 +232,9 @@ def _top100_findings(entry: Entry, section: Section, al: AwesomeList, facts: Fac
         return []
     cite = facts.citation_for(entry)
     if cite is None:
-        why = "lookups were switched off" if facts.offline else (
-            "; ".join(facts.unavailable) or "no source knew this paper")
+        why = ("; ".join(facts.unavailable) if facts.unavailable
+               else "lookups were switched off" if facts.offline
+               else "no source knew this paper")
         return [Finding("citations/unverified", W, f"The citation count of {_paper(entry)} "
                         f"could not be checked: {why}. A {year} paper needs {th.citations}+ "
                         "citations; add the count to the PR description.",

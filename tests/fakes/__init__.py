@@ -1,0 +1,1 @@
+"""Fake outside services for tests: real aiohttp servers on 127.0.0.1."""
