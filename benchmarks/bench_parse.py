@@ -24,9 +24,11 @@ def synthetic(n: int) -> str:
     for i in range(10):
         out.append(f"### Area {i}")
         for _ in range(per if i < 9 else n - per * 9):
-            out.append(f"- Paper number {k} about deep things ({2012 + k % 5}), A. Author et al. "
-                       f"*(Lab)* [[pdf]](https://arxiv.org/pdf/{1500 + k % 99}.{k:05d}v2)"
-                       + (" :sparkles:" if k % 7 == 0 else ""))
+            out.append(
+                f"- Paper number {k} about deep things ({2012 + k % 5}), A. Author et al. "
+                f"*(Lab)* [[pdf]](https://arxiv.org/pdf/{1500 + k % 99}.{k:05d}v2)"
+                + (" :sparkles:" if k % 7 == 0 else "")
+            )
             k += 1
         out.append("")
     return "\n".join(out)
@@ -45,14 +47,18 @@ def timed(text: str, repeat: int) -> tuple[float, int]:
 
 def main() -> None:
     """Print one row per input."""
-    cases = [("2017-02-14 README (f6fa7dc)", REAL.read_text(), 20),
-             ("synthetic 1,000 entries", synthetic(1_000), 10),
-             ("synthetic 10,000 entries", synthetic(10_000), 3)]
+    cases = [
+        ("2017-02-14 README (f6fa7dc)", REAL.read_text(), 20),
+        ("synthetic 1,000 entries", synthetic(1_000), 10),
+        ("synthetic 10,000 entries", synthetic(10_000), 3),
+    ]
     print(f"{'input':<30} {'entries':>8} {'KB':>7} {'ms':>9} {'entries/s':>11} {'us/entry':>9}")
     for name, text, repeat in cases:
         ms, n = timed(text, repeat)
-        print(f"{name:<30} {n:>8} {len(text) / 1024:>7.0f} {ms:>9.1f} {n / ms * 1000:>11,.0f}"
-              f" {ms * 1000 / n:>9.1f}")
+        print(
+            f"{name:<30} {n:>8} {len(text) / 1024:>7.0f} {ms:>9.1f} {n / ms * 1000:>11,.0f}"
+            f" {ms * 1000 / n:>9.1f}"
+        )
 
 
 if __name__ == "__main__":

@@ -29,8 +29,11 @@ ANCHOR = "### Understanding / Generalization / Transfer\n"
 
 def with_added(text: str, n: int) -> str:
     """The README with `n` new entries at the top of its first top-100 section."""
-    new = "".join(f"- Synthetic paper {i} on deep things (2015), A. Author et al. "
-                  f"[[pdf]](https://arxiv.org/pdf/1509.{i:05d})\n" for i in range(n))
+    new = "".join(
+        f"- Synthetic paper {i} on deep things (2015), A. Author et al. "
+        f"[[pdf]](https://arxiv.org/pdf/1509.{i:05d})\n"
+        for i in range(n)
+    )
     return text.replace(ANCHOR, ANCHOR + new, 1)
 
 
@@ -66,8 +69,13 @@ def awesome_lint() -> str | None:
         return None
     print("installing awesome-lint with npm into benchmarks/.node ...", file=sys.stderr)
     NODE.mkdir(parents=True, exist_ok=True)
-    done = subprocess.run(["npm", "install", "--silent", "--prefix", str(NODE), "awesome-lint"],
-                          capture_output=True, text=True, timeout=600, check=False)
+    done = subprocess.run(
+        ["npm", "install", "--silent", "--prefix", str(NODE), "awesome-lint"],
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
+    )
     return str(exe) if done.returncode == 0 and exe.exists() else None
 
 
@@ -80,8 +88,10 @@ def main() -> None:
     base = REAL.read_text()
     print("Offline review in-process (parse both, diff, rules, render), median:")
     print(f"{'change':<40} {'head entries':>12} {'ms':>9}")
-    for name, head in (("2017-02-14 README, one entry added", with_added(base, 1)),
-                       ("2017-02-14 README, 1,000 entries added", with_added(base, 1000))):
+    for name, head in (
+        ("2017-02-14 README, one entry added", with_added(base, 1)),
+        ("2017-02-14 README, 1,000 entries added", with_added(base, 1000)),
+    ):
         ms = median_ms(lambda h=head: conclude(prepare(base, h)), args.runs)
         n = len(prepare(base, head).head.entries)
         print(f"{name:<40} {n:>12} {ms:>9.1f}")
