@@ -1,4 +1,4 @@
-"""Command line: `python -m bot check|parse|serve`."""
+"""Command line: `python -m bot check|parse|serve|action`."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from pathlib import Path
 from bot import __version__
 from bot.awesome.outline import outline
 from bot.awesome.parse import ReadmeError, decode_readme, parse
-from bot.cli import check
+from bot.cli import action, check
 
 
 def _cmd_parse(args: argparse.Namespace) -> int:
@@ -30,9 +30,22 @@ def _cmd_parse(args: argparse.Namespace) -> int:
 
 
 def _cmd_serve(args: argparse.Namespace) -> int:
-    """The webhook service (not yet available)."""
-    print("error: `serve` is not yet available in this version", file=sys.stderr)
-    return 2
+    """The webhook service, until SIGTERM or SIGINT."""
+    from aiohttp import web
+
+    from bot import logs
+    from bot.github.settings import ServiceSettings, SettingsError
+    from bot.github.webhook import make_app
+
+    try:
+        settings = ServiceSettings.from_env()
+    except SettingsError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    logs.configure(settings.secrets())
+    web.run_app(make_app(settings), port=settings.port, print=None,
+                shutdown_timeout=settings.shutdown_grace + 5, access_log=None)
+    return 0
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -44,6 +57,7 @@ def build_parser() -> argparse.ArgumentParser:
     sp.add_argument("readme", nargs="?", default="README.md")
     sp.set_defaults(func=_cmd_parse)
     check.add_parser(sub)
+    action.add_parser(sub)
     sv = sub.add_parser("serve", help="run the GitHub webhook service")
     sv.set_defaults(func=_cmd_serve)
     return p

@@ -1,0 +1,1 @@
+"""The GitHub adapter: webhook service, App authentication, reading PRs, publishing reviews."""

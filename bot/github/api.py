@@ -1,0 +1,158 @@
+"""gidgethub's aiohttp client, made polite and sturdy.
+
+Every request of one installation shares a small concurrency limit and writes are paced (GitHub
+allows about 80 content-creating requests a minute); transient failures (connection errors,
+timeouts, 502/503/504) and rate limits (403/429 with `retry-after` or an exhausted
+`x-ratelimit-remaining`) are retried with exponential backoff and jitter within a time budget.
+Other 4xx answers are not retried.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import random
+import time
+from collections import Counter
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+import aiohttp
+from cachetools import LRUCache, TTLCache
+from gidgethub.aiohttp import GitHubAPI
+
+USER_AGENT = "awesome-papers-bot"
+TRANSIENT = frozenset({502, 503, 504})
+WRITE_METHODS = frozenset({"POST", "PATCH", "PUT", "DELETE"})
+
+
+@dataclass
+class Pacer:
+    """One installation's share of GitHub: concurrent requests and the pace of writes."""
+
+    concurrent: int
+    writes_per_minute: int
+    _sem: asyncio.Semaphore | None = None
+    _next_write: float = 0.0
+    _lock: asyncio.Lock = field(default_factory=asyncio.Lock)
+
+    @property
+    def sem(self) -> asyncio.Semaphore:
+        """The concurrency limit (made lazily, inside the running loop)."""
+        if self._sem is None:
+            self._sem = asyncio.Semaphore(self.concurrent)
+        return self._sem
+
+    async def before_write(self) -> None:
+        """Wait for this installation's next write slot."""
+        async with self._lock:
+            now = time.monotonic()
+            wait = self._next_write - now
+            self._next_write = max(now, self._next_write) + 60.0 / self.writes_per_minute
+        if wait > 0:
+            await asyncio.sleep(wait)
+
+
+class Pacers:
+    """Pacers per installation, kept while in use."""
+
+    def __init__(self, concurrent: int, writes_per_minute: int) -> None:
+        self._concurrent = concurrent
+        self._wpm = writes_per_minute
+        self._by_key: TTLCache[str, Pacer] = TTLCache(maxsize=10_000, ttl=3600)
+
+    def get(self, key: object) -> Pacer:
+        """The pacer of one installation (or repository in token mode)."""
+        k = str(key)
+        pacer = self._by_key.get(k)
+        if pacer is None:
+            pacer = Pacer(self._concurrent, self._wpm)
+            self._by_key[k] = pacer
+        return pacer
+
+
+@dataclass
+class CallStats:
+    """Requests made, by kind, for logs, tests and benchmarks."""
+
+    reads: int = 0
+    writes: int = 0
+    retries: int = 0
+    by_route: Counter[str] = field(default_factory=Counter)
+
+
+class TransientError(Exception):
+    """GitHub could not be reached within the retry budget."""
+
+
+def _retry_delay(status: int, headers: Mapping[str, str], body: bytes) -> float | None:
+    """Seconds to wait before retrying a rate-limited answer, None when it is no rate limit."""
+    if status not in (403, 429):
+        return None
+    retry_after = headers.get("retry-after")
+    if retry_after:
+        try:
+            return max(0.0, float(retry_after))
+        except ValueError:
+            return 60.0
+    if headers.get("x-ratelimit-remaining") == "0":
+        try:
+            return max(0.0, float(headers.get("x-ratelimit-reset", "0")) - time.time()) + 1.0
+        except ValueError:
+            return 60.0
+    if status == 429 or b"secondary rate limit" in body.lower():
+        return 60.0
+    return None
+
+
+class BotGitHubAPI(GitHubAPI):
+    """A GitHub client for one job: one token, a shared session, cache and pacer."""
+
+    def __init__(self, session: aiohttp.ClientSession, *, token: str | None, base_url: str,
+                 pacer: Pacer, cache: LRUCache | None = None, retry_budget: float = 30.0,
+                 stats: CallStats | None = None) -> None:
+        super().__init__(session, USER_AGENT, oauth_token=token, cache=cache, base_url=base_url)
+        self.pacer = pacer
+        self.retry_budget = retry_budget
+        self.stats = stats if stats is not None else CallStats()
+
+    async def _request(self, method: str, url: str, headers: Mapping[str, str],
+                       body: bytes = b"") -> tuple[int, Mapping[str, str], bytes]:
+        """One request, retried on transient failures and rate limits within the budget."""
+        deadline = time.monotonic() + self.retry_budget
+        attempt = 0
+        while True:
+            attempt += 1
+            if method in WRITE_METHODS:
+                await self.pacer.before_write()
+            try:
+                async with self.pacer.sem:
+                    self._count(method, url)
+                    status, resp_headers, data = await super()._request(method, url, headers,
+                                                                        body)
+            except (aiohttp.ClientError, TimeoutError) as exc:
+                failure: str | None = f"{type(exc).__name__}"
+                status, resp_headers, data = 0, {}, b""
+            else:
+                failure = None
+            delay: float | None
+            if failure is not None or status in TRANSIENT:
+                delay = min(30.0, 0.25 * 2 ** (attempt - 1)) * (0.5 + random.random())
+            else:
+                delay = _retry_delay(status, resp_headers, data)
+                if delay is None:
+                    return status, resp_headers, data
+            if time.monotonic() + delay > deadline:
+                if failure is not None:
+                    raise TransientError(f"GitHub unreachable ({failure}) after {attempt} tries")
+                return status, resp_headers, data
+            self.stats.retries += 1
+            await asyncio.sleep(delay)
+
+    def _count(self, method: str, url: str) -> None:
+        """Count one request by kind and route."""
+        if method in WRITE_METHODS:
+            self.stats.writes += 1
+        else:
+            self.stats.reads += 1
+        path = url.split("://", 1)[-1].split("/", 1)[-1].split("?", 1)[0]
+        self.stats.by_route[f"{method} /{path}"] += 1

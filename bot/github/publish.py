@@ -1,0 +1,222 @@
+"""Publish a Review on a pull request, idempotently.
+
+The summary comment is the bot's memory: a hidden marker finds it again, and a hidden JSON note
+in it records which labels the bot itself added and which head already got line comments, so a
+second run for the same head writes nothing new and a label added by hand is never removed.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from gidgethub import BadRequest
+from gidgethub.abc import GitHubAPI
+
+from bot.awesome.report import CHECK_NAME, MARKER, Conclusion, Label, Review
+from bot.github.pull import PullRef
+
+ANNOTATIONS_PER_REQUEST = 50
+_STATE = re.compile(r"<!-- awesome-papers-bot-state (\{.*?\}) -->")
+
+LABEL_STYLE: dict[str, tuple[str, str]] = {
+    Label.ADDS_PAPER: ("0e8a16", "Adds a paper to the list"),
+    Label.REMOVES_PAPER: ("b60205", "Removes a paper from the list"),
+    Label.MOVES_PAPER: ("1d76db", "Moves a paper to another section"),
+    Label.OVER_100: ("d93f0b", "Would grow the top 100 past its limit"),
+    Label.BELOW_THRESHOLD: ("e99695", "Below the year's citation threshold"),
+    Label.NEEDS_DISCUSSION: ("fbca04", "New or old paper: accepted by discussion"),
+    Label.FORMAT: ("c5def5", "Entry format differs from the contributing guide"),
+    Label.DUPLICATE: ("cfd3d7", "The paper is already on the list"),
+    Label.MEETS_CRITERIA: ("0e8a16", "Meets the list's criteria"),
+}
+
+
+@dataclass(frozen=True, slots=True)
+class BotState:
+    """What the bot remembers in its summary comment."""
+
+    labels: tuple[str, ...] = ()
+    reviewed_head: str | None = None
+    head: str | None = None
+
+    def render(self) -> str:
+        """The hidden note (no `--` inside, so it cannot close the HTML comment)."""
+        text = json.dumps({"labels": list(self.labels), "reviewed_head": self.reviewed_head,
+                           "head": self.head}, separators=(",", ":"))
+        text = text.replace("--", "-\\u002d")
+        return f"<!-- awesome-papers-bot-state {text} -->"
+
+    @classmethod
+    def parse(cls, body: str) -> BotState:
+        """Read the note back; an unreadable note is an empty state."""
+        m = _STATE.search(body)
+        if not m:
+            return cls()
+        try:
+            d = json.loads(m.group(1))
+            labels = tuple(str(x) for x in d.get("labels", []) if isinstance(x, str))
+            reviewed = d.get("reviewed_head")
+            head = d.get("head")
+            return cls(labels, reviewed if isinstance(reviewed, str) else None,
+                       head if isinstance(head, str) else None)
+        except (ValueError, AttributeError):
+            return cls()
+
+
+@dataclass(frozen=True, slots=True)
+class SummaryComment:
+    """The bot's existing summary comment."""
+
+    id: int
+    body: str
+    state: BotState
+
+
+def comment_body(review: Review, state: BotState) -> str:
+    """The full summary comment: marker, state note, then the summary."""
+    return f"{MARKER}\n{state.render()}\n{review.summary_markdown}"
+
+
+async def find_summary(gh: GitHubAPI, pr: PullRef, *, trust_users: bool) -> SummaryComment | None:
+    """The bot's summary comment on the PR, found by its marker (the first, if several)."""
+    async for c in gh.getiter("/repos/{owner}/{repo}/issues/{number}/comments{?per_page}",
+                              pr.vars(per_page=100)):
+        body = c.get("body") or ""
+        user = c.get("user") or {}
+        if body.startswith(MARKER) and (trust_users or user.get("type") == "Bot"):
+            return SummaryComment(int(c["id"]), body, BotState.parse(body))
+    return None
+
+
+async def upsert_summary(gh: GitHubAPI, pr: PullRef, existing: SummaryComment | None,
+                         body: str) -> int:
+    """Edit the summary comment in place (only if it changed), or create it the first time."""
+    if existing is None:
+        made = await gh.post("/repos/{owner}/{repo}/issues/{number}/comments", pr.vars(),
+                             data={"body": body})
+        return int(made["id"])
+    if existing.body != body:
+        await gh.patch("/repos/{owner}/{repo}/issues/comments/{comment_id}",
+                       pr.vars(comment_id=existing.id), data={"body": body})
+    return existing.id
+
+
+async def start_check(gh: GitHubAPI, pr: PullRef) -> int:
+    """A check run in progress on the head commit."""
+    made = await gh.post("/repos/{owner}/{repo}/check-runs", pr.vars(), data={
+        "name": CHECK_NAME, "head_sha": pr.head_sha, "status": "in_progress",
+        "output": {"title": "Reviewing the list's README", "summary": "The review is running."},
+    })
+    return int(made["id"])
+
+
+def _chunks(items: Sequence[Any], n: int) -> Iterable[Sequence[Any]]:
+    """`items` in slices of at most `n`."""
+    for i in range(0, len(items), n):
+        yield items[i : i + n]
+
+
+async def finish_check(gh: GitHubAPI, pr: PullRef, check_id: int | None, *, conclusion: str,
+                       title: str, summary: str,
+                       annotations: Sequence[dict[str, object]] = ()) -> int:
+    """Complete the check run (creating it completed when none was started), with annotations
+    at most 50 per request."""
+    chunks = list(_chunks(list(annotations), ANNOTATIONS_PER_REQUEST)) or [[]]
+    output = {"title": title[:1000], "summary": summary[:65_000]}
+    first = {**output, "annotations": list(chunks[0])}
+    done = {"status": "completed", "conclusion": conclusion, "output": first}
+    if check_id is None:
+        made = await gh.post("/repos/{owner}/{repo}/check-runs", pr.vars(), data={
+            "name": CHECK_NAME, "head_sha": pr.head_sha, **done})
+        check_id = int(made["id"])
+    else:
+        await gh.patch("/repos/{owner}/{repo}/check-runs/{check_id}",
+                       pr.vars(check_id=check_id), data=done)
+    for chunk in chunks[1:]:
+        await gh.patch("/repos/{owner}/{repo}/check-runs/{check_id}",
+                       pr.vars(check_id=check_id),
+                       data={"output": {**output, "annotations": list(chunk)}})
+    return check_id
+
+
+async def set_status(gh: GitHubAPI, pr: PullRef, *, state: str, description: str) -> None:
+    """A commit status (token mode has no check runs)."""
+    await gh.post("/repos/{owner}/{repo}/statuses/{sha}", pr.vars(sha=pr.head_sha), data={
+        "state": state, "context": CHECK_NAME, "description": description[:140]})
+
+
+STATUS_OF = {Conclusion.SUCCESS: "success", Conclusion.NEUTRAL: "success",
+             Conclusion.FAILURE: "failure"}
+
+
+async def post_review(gh: GitHubAPI, pr: PullRef, review: Review) -> bool:
+    """One COMMENT review with the line comments; False when there are none."""
+    if not review.line_comments:
+        return False
+    comments = []
+    for c in review.line_comments:
+        item: dict[str, object] = {"path": c.path, "line": c.line, "side": "RIGHT",
+                                   "body": c.body[:65_000]}
+        if c.start_line is not None:
+            item |= {"start_line": c.start_line, "start_side": "RIGHT"}
+        comments.append(item)
+    await gh.post("/repos/{owner}/{repo}/pulls/{number}/reviews", pr.vars(), data={
+        "commit_id": pr.head_sha, "event": "COMMENT",
+        "body": f"awesome-papers: {len(comments)} suggestion"
+                f"{'' if len(comments) == 1 else 's'} on the list's README.",
+        "comments": comments,
+    })
+    return True
+
+
+class LabelSync:
+    """Labels: add what the review wants, remove only the bot's own stale ones."""
+
+    def __init__(self, known: dict[str, set[str]]) -> None:
+        self._known = known  # repository -> labels known to exist there
+
+    async def _ensure(self, gh: GitHubAPI, pr: PullRef, name: str) -> None:
+        """Create a label in the repository when it does not exist yet."""
+        known = self._known.setdefault(pr.full_name, set())
+        if name in known:
+            return
+        try:
+            await gh.getitem("/repos/{owner}/{repo}/labels/{name}", pr.vars(name=name))
+        except BadRequest as exc:
+            if exc.status_code != 404:
+                raise
+            color, description = LABEL_STYLE.get(name, ("ededed", "Set by awesome-papers-bot"))
+            try:
+                await gh.post("/repos/{owner}/{repo}/labels", pr.vars(), data={
+                    "name": name, "color": color, "description": description})
+            except BadRequest as exc2:
+                if exc2.status_code != 422:  # already exists: created meanwhile
+                    raise
+        known.add(name)
+
+    async def sync(self, gh: GitHubAPI, pr: PullRef, wanted: Sequence[str],
+                   previous: Sequence[str]) -> tuple[str, ...]:
+        """Apply the wanted labels; return the labels the bot now owns on the PR."""
+        current = {lb["name"] async for lb in gh.getiter(
+            "/repos/{owner}/{repo}/issues/{number}/labels{?per_page}", pr.vars(per_page=100))}
+        missing = [n for n in wanted if n not in current]
+        for name in missing:
+            await self._ensure(gh, pr, name)
+        if missing:
+            await gh.post("/repos/{owner}/{repo}/issues/{number}/labels", pr.vars(),
+                          data={"labels": missing})
+        for name in previous:
+            if name not in wanted and name in current:
+                try:
+                    await gh.delete("/repos/{owner}/{repo}/issues/{number}/labels/{name}",
+                                    pr.vars(name=name))
+                except BadRequest as exc:
+                    if exc.status_code != 404:
+                        raise
+        # The bot owns what it added now plus what it had added before and still wants;
+        # a wanted label that a person had already put on stays theirs.
+        return tuple(n for n in wanted if n in missing or n in previous)
