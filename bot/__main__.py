@@ -1,4 +1,4 @@
-"""Command line: `python -m bot check|parse|serve|action`."""
+"""Command line: `python -m bot check|audit|parse|serve|action`."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from pathlib import Path
 from bot import __version__
 from bot.awesome.outline import outline
 from bot.awesome.parse import ReadmeError, decode_readme, parse
-from bot.cli import action, check
+from bot.cli import action, audit, check
 
 
 def _cmd_parse(args: argparse.Namespace) -> int:
@@ -58,6 +58,7 @@ def build_parser() -> argparse.ArgumentParser:
     sp.set_defaults(func=_cmd_parse)
     check.add_parser(sub)
     action.add_parser(sub)
+    audit.add_parser(sub)
     sv = sub.add_parser("serve", help="run the GitHub webhook service")
     sv.set_defaults(func=_cmd_serve)
     return p

@@ -347,7 +347,7 @@ def _duplicates(ctx: Context) -> Iterable[Finding]:
     for change in ctx.diff.added:
         e = change.entry
         twins = [o for k in _strong_keys(e) for o in index.get(k, ())
-                 if o.start_line != e.start_line
+                 if o.start_line != e.start_line and same_paper(e, o)
                  and not (o.start_line in added_lines and o.start_line > e.start_line)]
         if not twins:
             continue
@@ -360,11 +360,20 @@ def _duplicates(ctx: Context) -> Iterable[Finding]:
 
 
 def _strong_keys(e: Entry) -> list[str]:
-    """Identity keys good enough to call two lines the same paper."""
+    """Identity keys good enough to call two lines the same paper: ids, or a long title.
+
+    Short titles ("Deep learning") name different works too often to count alone.
+    """
     keys = [k for k in e.identifiers if not k.startswith("url:")]
-    if e.title_key and len(e.title_key) > 12:
+    if e.title_key and len(e.title_key) >= 26:
         keys.append(e.title_key)
     return keys
+
+
+def same_paper(a: Entry, b: Entry) -> bool:
+    """False when two entries sharing a title have different arXiv ids or DOIs."""
+    return not ((a.arxiv_id and b.arxiv_id and a.arxiv_id != b.arxiv_id)
+                or (a.doi and b.doi and a.doi.lower() != b.doi.lower()))
 
 
 def _sections(ctx: Context) -> Iterable[Finding]:

@@ -1,0 +1,127 @@
+"""The whole list's health, not one change: every entry judged as it stands.
+
+Reuses the review's rules (year window, citations, format, links) on every entry, adds the
+list-wide checks (the top-100 count, duplicates across sections, the Distinguished Researchers
+counts), and can write the mechanical format fixes back.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from bot.awesome.facts import Facts
+from bot.awesome.findings import Finding, Severity
+from bot.awesome.model import AwesomeList, Entry, SectionKind
+from bot.awesome.rules import _link_findings, _paper, _strong_keys, entry_findings, same_paper
+
+FIXABLE_PREFIX = "format/"
+
+
+@dataclass(frozen=True, slots=True)
+class Audit:
+    """Findings about the whole list, worst first within each line."""
+
+    findings: tuple[Finding, ...]
+    top100: int
+    limit: int
+    entries: int
+
+    def count(self, severity: Severity) -> int:
+        """How many findings of one severity."""
+        return sum(f.severity is severity for f in self.findings)
+
+
+def _duplicates(al: AwesomeList) -> Iterable[Finding]:
+    """Every later copy of a paper already listed, naming where the first one is."""
+    first: dict[str, Entry] = {}
+    for e in al.entries:
+        twin = next((first[k] for k in _strong_keys(e) if k in first
+                     and same_paper(e, first[k])), None)
+        if twin is not None:
+            sec = al.sections[twin.section]
+            yield Finding("duplicate/entry", Severity.ERROR, f"{_paper(e)} is listed twice: "
+                          f"first at line {twin.start_line} (in \"{sec.title}\"). Remove one "
+                          "copy.", line=e.start_line, end_line=e.end_line,
+                          title="duplicate/entry")
+            continue
+        for k in _strong_keys(e):
+            first.setdefault(k, e)
+
+
+def _top100(al: AwesomeList) -> Iterable[Finding]:
+    """The top-100 sections against the limit."""
+    n, limit = len(al.top100), al.criteria.top_size
+    if n > limit:
+        yield Finding("top100/over-limit", Severity.ERROR, f"The top-100 sections hold {n} "
+                      f"entries, {n - limit} over the limit of {limit}. Move the weakest to "
+                      "the appendix.", title="top100/over-limit")
+
+
+def _surname(name: str) -> str:
+    """A researcher's family name, as the list writes it in affiliation notes."""
+    return name.split()[-1] if name.split() else name
+
+
+def _researchers(al: AwesomeList) -> Iterable[Finding]:
+    """Researchers whose listing or :sparkles: no longer match their paper count.
+
+    The list counts top-100 papers (not resources, new or old papers) whose author text or
+    affiliation note names the researcher: +3 papers to be listed, +6 for :sparkles:.
+    """
+    counted = [e for e in al.entries if al.sections[e.section].kind is SectionKind.TOP100]
+    for r in al.researchers:
+        name = _surname(r.name)
+        if len(name) < 3:
+            continue
+        pat = re.compile(rf"\b{re.escape(name)}\b", re.IGNORECASE)
+        n = sum(1 for e in counted
+                if pat.search(e.authors) or any(pat.search(a) for a in e.affiliations))
+        problem = None
+        if n < 3:
+            problem = f"has {n} top-100 paper{'s' if n != 1 else ''} on the list (+3 to be listed)"
+        elif r.sparkles and n < 6:
+            problem = f"is marked :sparkles: with {n} top-100 papers (+6 for :sparkles:)"
+        elif not r.sparkles and n >= 6:
+            problem = f"has {n} top-100 papers: add :sparkles: (+6)"
+        if problem:
+            yield Finding("researchers/count", Severity.WARNING, f"{r.name} {problem}.",
+                          line=r.line, end_line=r.line, title="researchers/count")
+
+
+def audit(al: AwesomeList, facts: Facts, *, links: bool = False) -> Audit:
+    """Judge every entry of the list as it stands."""
+    found: list[Finding] = [*_top100(al), *_duplicates(al), *_researchers(al)]
+    for e in al.entries:
+        found.extend(entry_findings(e, al, facts))
+        if links:
+            found.extend(_link_findings(e, facts))
+    for e in al.strays:
+        found.append(Finding("section/unknown", Severity.WARNING, f"{_paper(e)} is outside any "
+                             "paper section.", line=e.start_line, end_line=e.end_line,
+                             title="section/unknown"))
+    found = [f for f in found if not f.rule.startswith("discussion/")]
+    found.sort(key=lambda f: (f.line or 0, f.severity.rank, f.rule))
+    return Audit(tuple(found), len(al.top100), al.criteria.top_size, len(al.entries))
+
+
+def apply_fixes(text: str, findings: Iterable[Finding]) -> tuple[str, int]:
+    """The README with every mechanical format fix applied, and how many entries changed."""
+    lines = text.split("\n")
+    fixes: dict[tuple[int, int], str] = {}
+    for f in findings:
+        if f.rule.startswith(FIXABLE_PREFIX) and f.suggestion and f.line:
+            fixes.setdefault((f.line, f.end_line or f.line), f.suggestion)
+    by_start = {start: (end, new) for (start, end), new in fixes.items()}
+    out: list[str] = []
+    n = 1
+    while n <= len(lines):
+        if n in by_start:
+            end, new = by_start[n]
+            out.append(new)
+            n = end + 1
+        else:
+            out.append(lines[n - 1])
+            n += 1
+    return "\n".join(out), len(fixes)
