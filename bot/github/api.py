@@ -27,12 +27,18 @@ WRITE_METHODS = frozenset({"POST", "PATCH", "PUT", "DELETE"})
 
 @dataclass
 class Pacer:
-    """One installation's share of GitHub: concurrent requests and the pace of writes."""
+    """One installation's share of GitHub: concurrent requests, and a token bucket for writes.
+
+    Up to `burst` writes go out at once, then one every 60/`writes_per_minute` seconds, which
+    keeps any minute under GitHub's ~80 content-creating requests.
+    """
 
     concurrent: int
     writes_per_minute: int
+    burst: int = 10
     _sem: asyncio.Semaphore | None = None
-    _next_write: float = 0.0
+    _tokens: float = -1.0
+    _stamp: float = 0.0
     _lock: asyncio.Lock = field(default_factory=asyncio.Lock)
 
     @property
@@ -43,13 +49,18 @@ class Pacer:
         return self._sem
 
     async def before_write(self) -> None:
-        """Wait for this installation's next write slot."""
+        """Take one write token, waiting for the bucket to refill when it is empty."""
+        rate = self.writes_per_minute / 60.0
         async with self._lock:
             now = time.monotonic()
-            wait = self._next_write - now
-            self._next_write = max(now, self._next_write) + 60.0 / self.writes_per_minute
-        if wait > 0:
-            await asyncio.sleep(wait)
+            if self._tokens < 0:
+                self._tokens, self._stamp = float(self.burst), now
+            self._tokens = min(self.burst, self._tokens + (now - self._stamp) * rate)
+            self._stamp = now
+            self._tokens -= 1
+            wait = -self._tokens / rate if self._tokens < 0 else 0.0
+            if wait > 0:
+                await asyncio.sleep(wait)
 
 
 class Pacers:

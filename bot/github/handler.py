@@ -169,6 +169,7 @@ class Reviewer:
         prepared = prepare(base, head, config_text=config_text, path=path)
         facts = await gather_facts(prepared.citation_entries(), self.citations,
                                    session=self.citation_session, cache=self.citation_cache,
+                                   check_links=self.settings.check_links,
                                    link_entries=prepared.link_entries())
         review = conclude(prepared, facts, commentable=added_lines(readme.get("patch")))
         return _Readme(review, path)

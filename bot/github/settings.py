@@ -47,6 +47,7 @@ class ServiceSettings:
     shutdown_grace: float = 25.0
     bot_login: str | None = None
     checks: bool = True
+    check_links: bool = True
 
     def secrets(self) -> tuple[str, ...]:
         """The secret values, for scrubbing from logs."""
@@ -115,6 +116,7 @@ class ServiceSettings:
             citation_budget=number("CITATION_BUDGET", 20.0, 0, 300),
             shutdown_grace=number("BOT_SHUTDOWN_GRACE", 25.0, 0, 300),
             bot_login=env.get("BOT_LOGIN") or None,
+            check_links=env.get("BOT_CHECK_LINKS", "1").lower() not in ("0", "false", "no"),
             checks=mode is AuthMode.APP
             or env.get("BOT_TOKEN_CHECK_RUNS", "").lower() in ("1", "true", "yes"),
         )

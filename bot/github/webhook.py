@@ -84,9 +84,9 @@ async def _on_rerequest(event: sansio.Event, sink: list[PullRef | str],
     }))
 
 
-def _json(status: int, **body: Any) -> web.Response:
+def _json(code: int, **body: Any) -> web.Response:
     """A small JSON answer."""
-    return web.json_response(body, status=status)
+    return web.json_response(body, status=code)
 
 
 def _sender_is_self(data: Mapping[str, Any], settings: ServiceSettings) -> bool:
