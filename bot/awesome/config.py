@@ -153,4 +153,5 @@ def apply_config(al: AwesomeList, cfg: RepoConfig) -> AwesomeList:
         )
     if criteria == c and sections is al.sections:
         return al
-    return dataclasses.replace(al, criteria=criteria, sections=sections, _by_section={})
+    return dataclasses.replace(al, criteria=criteria, sections=sections, _by_section={},
+                               _bold={})

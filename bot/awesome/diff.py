@@ -95,20 +95,27 @@ def map_sections(base: AwesomeList, head: AwesomeList) -> dict[int, int]:
 def _pair(pending_head: list[Entry], pool: dict[str, list[Entry]],
           keys: Callable[[Entry], Iterable[str]], accept: Callable[[Entry, Entry], bool],
           prefer: Callable[[Entry, Entry], bool]) -> list[tuple[Entry, Entry]]:
-    """Match head entries to remaining base entries sharing a key; consume both."""
+    """Match head entries to remaining base entries sharing a key; consume both.
+
+    `pending_head` is updated in place to the entries still unmatched.
+    """
     pairs: list[tuple[Entry, Entry]] = []
-    for h in list(pending_head):
-        candidates: list[Entry] = []
-        for k in keys(h):
-            candidates.extend(b for b in pool.get(k, ()) if accept(h, b))
+    rest: list[Entry] = []
+    taken: set[int] = set()
+    for h in pending_head:
+        candidates = [b for k in keys(h) for b in pool.get(k, ())
+                      if id(b) not in taken and accept(h, b)]
         if not candidates:
+            rest.append(h)
             continue
         best = next((b for b in candidates if prefer(h, b)), candidates[0])
         pairs.append((h, best))
-        pending_head.remove(h)
-        for k in {*best.identifiers, best.title_key, best.raw}:
-            if k in pool and best in pool[k]:
-                pool[k].remove(best)
+        taken.add(id(best))
+    pending_head[:] = rest
+    if taken:
+        for k, entries in pool.items():
+            if any(id(b) in taken for b in entries):
+                pool[k] = [b for b in entries if id(b) not in taken]
     return pairs
 
 

@@ -227,6 +227,7 @@ class AwesomeList:
     toc_marker: bool = False
     _by_section: dict[int, tuple[Entry, ...]] = field(default_factory=dict, compare=False,
                                                       repr=False)
+    _bold: dict[int, int] = field(default_factory=dict, compare=False, repr=False)
 
     def section_of(self, entry: Entry) -> Section:
         """The section an entry belongs to."""
@@ -240,6 +241,12 @@ class AwesomeList:
                 groups.setdefault(e.section, []).append(e)
             self._by_section.update({k: tuple(v) for k, v in groups.items()})
         return self._by_section.get(index, ())
+
+    def bold_count(self, index: int) -> int:
+        """How many entries of one section have bold titles (cached)."""
+        if index not in self._bold:
+            self._bold[index] = sum(e.bold for e in self.in_section(index))
+        return self._bold[index]
 
     def of_kind(self, kind: SectionKind) -> tuple[Entry, ...]:
         """All entries in sections of one kind."""

@@ -11,7 +11,7 @@ import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
 
-from bot.awesome.canonical import canonical_line, house_style_bold
+from bot.awesome.canonical import canonical_line
 from bot.awesome.config import RepoConfig
 from bot.awesome.diff import ChangeKind, EntryChange, ListDiff
 from bot.awesome.facts import Facts, LinkStatus
@@ -157,11 +157,11 @@ def _with_authors(entry: Entry, authors: str) -> Entry:
 
 def _house_bold(al: AwesomeList, entry: Entry) -> bool | None:
     """The section's house style from its other entries; None when they do not say clearly."""
-    others = [e for e in al.in_section(entry.section) if e.start_line != entry.start_line]
-    bold = sum(e.bold for e in others)
-    if len(others) < 2 or bold * 2 == len(others):
+    n = len(al.in_section(entry.section)) - 1
+    bold = al.bold_count(entry.section) - entry.bold
+    if n < 2 or bold * 2 == n:
         return None
-    return house_style_bold(others)
+    return bold * 2 > n
 
 
 def entry_findings(entry: Entry, al: AwesomeList, facts: Facts) -> list[Finding]:

@@ -59,7 +59,8 @@ async def _run(settings: ServiceSettings, payload: dict[str, Any]) -> JobResult:
     """Review the event's pull request with the service's handler."""
     pr = pull_from_payload(payload)
     cite = CitationSettings.from_env(os.environ, budget=settings.citation_budget)
-    timeout = aiohttp.ClientTimeout(total=30, connect=10)
+    timeout = aiohttp.ClientTimeout(total=settings.http_timeout,
+                                    connect=min(10.0, settings.http_timeout))
     async with aiohttp.ClientSession(timeout=timeout) as session, \
             aiohttp.ClientSession(timeout=timeout) as cite_session:
         reviewer = Reviewer(settings, session, citations=cite, citation_session=cite_session)

@@ -21,7 +21,7 @@ from cachetools import LRUCache, TTLCache
 from gidgethub.aiohttp import GitHubAPI
 
 USER_AGENT = "awesome-papers-bot"
-TRANSIENT = frozenset({502, 503, 504})
+TRANSIENT = frozenset({500, 502, 503, 504})
 WRITE_METHODS = frozenset({"POST", "PATCH", "PUT", "DELETE"})
 
 
@@ -95,6 +95,13 @@ class TransientError(Exception):
     """GitHub could not be reached within the retry budget."""
 
 
+class AmbiguousWrite(TransientError):
+    """A POST whose connection broke after it was sent: GitHub may or may not have done it.
+
+    It is not retried blindly (that could post twice); the caller looks first.
+    """
+
+
 def _retry_delay(status: int, headers: Mapping[str, str], body: bytes) -> float | None:
     """Seconds to wait before retrying a rate-limited answer, None when it is no rate limit."""
     if status not in (403, 429):
@@ -141,6 +148,9 @@ class BotGitHubAPI(GitHubAPI):
                     status, resp_headers, data = await super()._request(method, url, headers,
                                                                         body)
             except (aiohttp.ClientError, TimeoutError) as exc:
+                if method == "POST" and not isinstance(exc, aiohttp.ClientConnectorError):
+                    raise AmbiguousWrite(f"the connection broke during a POST "
+                                         f"({type(exc).__name__})") from None
                 failure: str | None = f"{type(exc).__name__}"
                 status, resp_headers, data = 0, {}, b""
             else:

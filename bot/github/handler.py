@@ -166,12 +166,15 @@ class Reviewer:
         head = None if readme.get("status") == "removed" else await read_file(
             gh, pr, path, pr.head_sha)
         config_text = config.decode("utf-8", "replace") if isinstance(config, bytes) else config
-        prepared = prepare(base, head, config_text=config_text, path=path)
+        # Parsing and rules are CPU work: off the event loop, so deliveries keep being answered.
+        prepared = await asyncio.to_thread(prepare, base, head, config_text=config_text,
+                                           path=path)
         facts = await gather_facts(prepared.citation_entries(), self.citations,
                                    session=self.citation_session, cache=self.citation_cache,
                                    check_links=self.settings.check_links,
                                    link_entries=prepared.link_entries())
-        review = conclude(prepared, facts, commentable=added_lines(readme.get("patch")))
+        review = await asyncio.to_thread(conclude, prepared, facts,
+                                         commentable=added_lines(readme.get("patch")))
         return _Readme(review, path)
 
     async def _start(self, gh: BotGitHubAPI, pr: PullRef, result: JobResult) -> int | None:
@@ -231,7 +234,7 @@ class Reviewer:
         new_state = publish.BotState(owned if owned is not None else state.labels, reviewed,
                                      pr.head_sha)
         await self._try(result, "write the summary comment", publish.upsert_summary(
-            gh, pr, existing, publish.comment_body(review, new_state)))
+            gh, pr, existing, publish.comment_body(review, new_state), trust_users=trust))
         key = f"{pr.full_name}@{pr.head_sha}"
         if not result.via_status:
             done = await self._checks_or_status(result, publish.finish_check(

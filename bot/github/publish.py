@@ -17,9 +17,12 @@ from gidgethub import BadRequest
 from gidgethub.abc import GitHubAPI
 
 from bot.awesome.report import CHECK_NAME, MARKER, Conclusion, Label, Review
+from bot.github.api import AmbiguousWrite
 from bot.github.pull import PullRef
 
 ANNOTATIONS_PER_REQUEST = 50
+MAX_ANNOTATIONS = 150
+REVIEW_PREFIX = "awesome-papers:"
 _STATE = re.compile(r"<!-- awesome-papers-bot-state (\{.*?\}) -->")
 
 LABEL_STYLE: dict[str, tuple[str, str]] = {
@@ -93,12 +96,22 @@ async def find_summary(gh: GitHubAPI, pr: PullRef, *, trust_users: bool) -> Summ
 
 
 async def upsert_summary(gh: GitHubAPI, pr: PullRef, existing: SummaryComment | None,
-                         body: str) -> int:
-    """Edit the summary comment in place (only if it changed), or create it the first time."""
+                         body: str, *, trust_users: bool = False) -> int:
+    """Edit the summary comment in place (only if it changed), or create it the first time.
+
+    When the connection breaks while creating it, look again before creating: never two.
+    """
     if existing is None:
-        made = await gh.post("/repos/{owner}/{repo}/issues/{number}/comments", pr.vars(),
-                             data={"body": body})
-        return int(made["id"])
+        try:
+            made = await gh.post("/repos/{owner}/{repo}/issues/{number}/comments", pr.vars(),
+                                 data={"body": body})
+            return int(made["id"])
+        except AmbiguousWrite:
+            existing = await find_summary(gh, pr, trust_users=trust_users)
+            if existing is None:
+                made = await gh.post("/repos/{owner}/{repo}/issues/{number}/comments",
+                                     pr.vars(), data={"body": body})
+                return int(made["id"])
     if existing.body != body:
         await gh.patch("/repos/{owner}/{repo}/issues/comments/{comment_id}",
                        pr.vars(comment_id=existing.id), data={"body": body})
@@ -125,7 +138,12 @@ async def finish_check(gh: GitHubAPI, pr: PullRef, check_id: int | None, *, conc
                        annotations: Sequence[dict[str, object]] = ()) -> int:
     """Complete the check run (creating it completed when none was started), with annotations
     at most 50 per request."""
-    chunks = list(_chunks(list(annotations), ANNOTATIONS_PER_REQUEST)) or [[]]
+    shown = list(annotations)[:MAX_ANNOTATIONS]
+    chunks = list(_chunks(shown, ANNOTATIONS_PER_REQUEST)) or [[]]
+    if len(annotations) > len(shown):
+        note = (f"\n\n*{len(annotations) - len(shown)} more annotations not shown "
+                f"(the first {len(shown)} are).*")
+        summary = summary[: 65_000 - len(note)] + note
     output = {"title": title[:1000], "summary": summary[:65_000]}
     first = {**output, "annotations": list(chunks[0])}
     done = {"status": "completed", "conclusion": conclusion, "output": first}
@@ -164,13 +182,27 @@ async def post_review(gh: GitHubAPI, pr: PullRef, review: Review) -> bool:
         if c.start_line is not None:
             item |= {"start_line": c.start_line, "start_side": "RIGHT"}
         comments.append(item)
-    await gh.post("/repos/{owner}/{repo}/pulls/{number}/reviews", pr.vars(), data={
+    data = {
         "commit_id": pr.head_sha, "event": "COMMENT",
-        "body": f"awesome-papers: {len(comments)} suggestion"
+        "body": f"{REVIEW_PREFIX} {len(comments)} comment"
                 f"{'' if len(comments) == 1 else 's'} on the list's README.",
         "comments": comments,
-    })
+    }
+    try:
+        await gh.post("/repos/{owner}/{repo}/pulls/{number}/reviews", pr.vars(), data=data)
+    except AmbiguousWrite:
+        if not await _has_review(gh, pr):
+            await gh.post("/repos/{owner}/{repo}/pulls/{number}/reviews", pr.vars(), data=data)
     return True
+
+
+async def _has_review(gh: GitHubAPI, pr: PullRef) -> bool:
+    """True when the bot already reviewed this head (after an ambiguous failure)."""
+    async for r in gh.getiter("/repos/{owner}/{repo}/pulls/{number}/reviews{?per_page}",
+                              pr.vars(per_page=100)):
+        if r.get("commit_id") == pr.head_sha and (r.get("body") or "").startswith(REVIEW_PREFIX):
+            return True
+    return False
 
 
 class LabelSync:

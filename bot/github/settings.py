@@ -48,6 +48,7 @@ class ServiceSettings:
     bot_login: str | None = None
     checks: bool = True
     check_links: bool = True
+    http_timeout: float = 30.0
 
     def secrets(self) -> tuple[str, ...]:
         """The secret values, for scrubbing from logs."""
@@ -116,6 +117,7 @@ class ServiceSettings:
             citation_budget=number("CITATION_BUDGET", 20.0, 0, 300),
             shutdown_grace=number("BOT_SHUTDOWN_GRACE", 25.0, 0, 300),
             bot_login=env.get("BOT_LOGIN") or None,
+            http_timeout=number("BOT_HTTP_TIMEOUT", 30.0, 1, 300),
             check_links=env.get("BOT_CHECK_LINKS", "1").lower() not in ("0", "false", "no"),
             checks=mode is AuthMode.APP
             or env.get("BOT_TOKEN_CHECK_RUNS", "").lower() in ("1", "true", "yes"),

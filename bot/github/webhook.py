@@ -171,7 +171,8 @@ def make_app(settings: ServiceSettings, *,
     app[RUNTIME] = Runtime()
 
     async def lifecycle(app: web.Application) -> AsyncIterator[None]:
-        timeout = aiohttp.ClientTimeout(total=30, connect=10)
+        timeout = aiohttp.ClientTimeout(total=settings.http_timeout,
+                                        connect=min(10.0, settings.http_timeout))
         async with aiohttp.ClientSession(timeout=timeout) as session, \
                 aiohttp.ClientSession(timeout=timeout) as cite_session:
             cite = citations or CitationSettings.from_env(os.environ,

@@ -1,0 +1,209 @@
+"""The service under GitHub's faults and a PR's hostile input: never lost, never twice, never
+unescaped."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+
+import pytest
+
+from bot.awesome.report import MARKER
+from tests.conftest import pr_texts
+from tests.fakes.github_server import FakeGitHub
+from tests.service_kit import OWNER, REPO, SECRET, Service, start_service
+
+HEAD = "3" * 40
+
+
+@pytest.fixture
+async def gh() -> AsyncIterator[FakeGitHub]:
+    async with FakeGitHub() as fake:
+        yield fake
+        assert fake.errors == []
+
+
+async def _open(svc: Service, pr: str = "068", number: int = 68, head: str | None = None,
+                base: str | None = None) -> None:
+    b, h = pr_texts(pr)
+    svc.add_pr(number, base if base is not None else b, head if head is not None else h, HEAD)
+    status, _ = await svc.deliver("pull_request", svc.payload("pull_request.opened", number,
+                                                              HEAD))
+    assert status == 202
+    await svc.settle()
+
+
+def _published_once(gh: FakeGitHub, number: int = 68) -> None:
+    assert len(gh.comments(OWNER, REPO, number)) == 1
+    assert len(gh.reviews(OWNER, REPO, number)) <= 1
+    runs = gh.check_runs(OWNER, REPO)
+    assert len(runs) == 1 and runs[0]["status"] == "completed"
+
+
+@pytest.mark.parametrize("status", [500, 502, 503])
+async def test_server_errors_are_retried(aiohttp_client, gh: FakeGitHub, status: int) -> None:
+    svc = await start_service(aiohttp_client, gh)
+    fault = gh.inject("/repos/*/pulls/*/files", status=status, times=2)
+    await _open(svc)
+    assert fault.hits == 2
+    _published_once(gh)
+
+
+async def test_secondary_rate_limit_honours_retry_after(aiohttp_client, gh: FakeGitHub) -> None:
+    svc = await start_service(aiohttp_client, gh)
+    fault = gh.inject_secondary_rate_limit("/repos/*/issues/*/comments", "POST", status=403,
+                                           retry_after=1)
+    await _open(svc)
+    assert fault.hits == 1
+    posts = [c for c in gh.calls if c.method == "POST" and c.path.endswith("/comments")]
+    assert len(posts) == 2 and posts[1].status == 201
+    _published_once(gh)
+
+
+async def test_429_is_retried(aiohttp_client, gh: FakeGitHub) -> None:
+    svc = await start_service(aiohttp_client, gh)
+    gh.inject("/repos/*/check-runs", method="POST", status=429, headers={"retry-after": "1"})
+    await _open(svc)
+    _published_once(gh)
+
+
+async def test_connection_reset_on_a_read(aiohttp_client, gh: FakeGitHub) -> None:
+    svc = await start_service(aiohttp_client, gh)
+    gh.inject("/repos/*/contents/*", reset=True, times=2)
+    await _open(svc)
+    _published_once(gh)
+
+
+async def test_reset_while_creating_the_comment_never_posts_twice(aiohttp_client,
+                                                                   gh: FakeGitHub) -> None:
+    svc = await start_service(aiohttp_client, gh)
+    gh.inject("/repos/*/issues/*/comments", method="POST", reset=True, times=1)
+    await _open(svc)
+    _published_once(gh)
+
+
+async def test_timeout_then_success(aiohttp_client, gh: FakeGitHub) -> None:
+    svc = await start_service(aiohttp_client, gh, BOT_HTTP_TIMEOUT="1")
+    gh.inject("/repos/*/pulls/*/files", delay=2.5, times=1)
+    await _open(svc)
+    _published_once(gh)
+
+
+async def test_client_errors_are_not_retried(aiohttp_client, gh: FakeGitHub) -> None:
+    svc = await start_service(aiohttp_client, gh)
+    gh.inject("/repos/*/issues/*/comments", method="POST", status=422, times=None,
+              body={"message": "Validation Failed"})
+    await _open(svc)
+    posts = [c for c in gh.calls if c.method == "POST" and c.path.endswith("/comments")]
+    assert len(posts) == 1
+    [run] = gh.check_runs(OWNER, REPO)
+    assert run["status"] == "completed"
+
+
+async def test_github_down_leaves_a_neutral_check_not_in_progress(aiohttp_client,
+                                                                   gh: FakeGitHub) -> None:
+    svc = await start_service(aiohttp_client, gh, BOT_RETRY_BUDGET="1")
+    gh.inject("/repos/*/issues/*/comments", status=503, times=None)
+    await _open(svc)
+    [run] = gh.check_runs(OWNER, REPO)
+    assert (run["status"], run["conclusion"]) == ("completed", "neutral")
+    assert "could not" in run["output"]["summary"].lower()
+
+
+async def test_stale_head_is_dropped(aiohttp_client, gh: FakeGitHub) -> None:
+    svc = await start_service(aiohttp_client, gh)
+    base, head = pr_texts("068")
+    svc.add_pr(68, base, head, HEAD)
+    gh.push(OWNER, REPO, 68, "4" * 40)  # a newer push landed while the review ran
+    await svc.deliver("pull_request", svc.payload("pull_request.opened", 68, HEAD))
+    await svc.settle()
+    assert gh.comments(OWNER, REPO, 68) == []
+    assert all(r["conclusion"] == "neutral" for r in gh.check_runs(OWNER, REPO))
+
+
+# Hostile input
+
+EVIL = ("- <img src=x onerror=alert(1)> @octocat | col ``` [x](javascript:alert(1)) "
+        "**bold** (2016), @maintainers et al. [[pdf]](javascript:alert(1)) ````")
+
+
+async def test_hostile_entry_is_escaped_everywhere(aiohttp_client, gh: FakeGitHub) -> None:
+    svc = await start_service(aiohttp_client, gh)
+    base, head = pr_texts("068")
+    hostile = head.replace("-  SQuAD", EVIL + "\n-  SQuAD")
+    await _open(svc, head=hostile, base=base)
+    [comment] = gh.comments(OWNER, REPO, 68)
+    body = comment["body"]
+    assert "<img" not in body and "@octocat" not in body and "@maintainers" not in body
+    assert "](javascript" not in body
+    [run] = gh.check_runs(OWNER, REPO)
+    for a in run["annotations"]:
+        assert "@octocat" not in a["message"] and "@maintainers" not in a["message"]
+    for review in gh.reviews(OWNER, REPO, 68):
+        for c in review["comments"]:
+            prose, _, block = c["body"].partition("suggestion\n")
+            assert "<img" not in prose and "@octocat" not in prose
+            if block:
+                fence = c["body"].split("suggestion\n")[0].split("\n")[-1]
+                assert block.rstrip().endswith(fence)  # the block closes where it should
+                assert block.count(fence) == 1
+
+
+async def test_huge_readme_is_bounded(aiohttp_client, gh: FakeGitHub) -> None:
+    svc = await start_service(aiohttp_client, gh)
+    base, _ = pr_texts("068")
+    huge = base + "\n" + ("- x (2016), y [[pdf]](https://a.org/b.pdf)\n" * 250_000)
+    await _open(svc, head=huge, base=base)
+    [comment] = gh.comments(OWNER, REPO, 68)
+    assert "readme/unreadable" in comment["body"] and "2 MB" in comment["body"]
+    assert len(comment["body"]) < 65_536
+
+
+async def test_twenty_thousand_entries_are_capped(aiohttp_client, gh: FakeGitHub) -> None:
+    svc = await start_service(aiohttp_client, gh)
+    base, _ = pr_texts("068")
+    many = base.replace("### New papers\n", "### New papers\n" + "".join(
+        f"-  Paper {i} (2017), A. B [[pdf]](https://arxiv.org/abs/1701.{i:05d})\n"
+        for i in range(20_000)), 1)
+    await _open(svc, head=many, base=base)
+    [comment] = gh.comments(OWNER, REPO, 68)
+    assert len(comment["body"]) < 65_536 and "more papers not shown" in comment["body"]
+    [review] = gh.reviews(OWNER, REPO, 68)
+    assert len(review["comments"]) <= 50
+    [run] = gh.check_runs(OWNER, REPO)
+    assert run["status"] == "completed" and len(run["annotations"]) == 150
+    assert "more annotations not shown" in run["output"]["summary"]
+
+
+async def test_long_line_and_deep_nesting(aiohttp_client, gh: FakeGitHub) -> None:
+    svc = await start_service(aiohttp_client, gh)
+    base, head = pr_texts("068")
+    weird = head.replace("-  SQuAD", "- " + "a" * 100_000 + " (2016), B [[pdf]](https://x.org)\n"
+                         + "".join("  " * i + "- nested\n" for i in range(500)) + "-  SQuAD")
+    await _open(svc, head=weird, base=base)
+    assert len(gh.comments(OWNER, REPO, 68)) == 1
+
+
+async def test_own_actions_are_ignored(aiohttp_client, gh: FakeGitHub) -> None:
+    svc = await start_service(aiohttp_client, gh)
+    base, head = pr_texts("068")
+    svc.add_pr(68, base, head, HEAD)
+    payload = svc.payload("pull_request.opened", 68, HEAD)
+    payload["sender"]["login"] = gh.bot_login
+    status, body = await svc.deliver("pull_request", payload)
+    assert status == 200 and "own action" in body["status"]
+    assert gh.calls == []
+
+
+async def test_secrets_never_logged(aiohttp_client, gh: FakeGitHub, caplog) -> None:
+    caplog.set_level(logging.DEBUG)
+    svc = await start_service(aiohttp_client, gh, BOT_RETRY_BUDGET="1")
+    gh.inject("/repos/*/issues/*/comments", status=503, times=None)
+    await _open(svc)
+    await svc.deliver("pull_request", svc.payload("pull_request.opened", 68, HEAD),
+                      secret="wrong")
+    text = "\n".join(r.getMessage() + " " + str(r.__dict__) for r in caplog.records)
+    token = next(t["token"] for t in gh.issued_tokens)
+    for secret in (SECRET, gh.private_key_pem.splitlines()[1], token):
+        assert secret not in text
+    assert MARKER not in text
