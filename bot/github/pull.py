@@ -66,6 +66,8 @@ def pull_from_payload(payload: Mapping[str, Any]) -> PullRef:
     base_ref = _get(pr, "base", "ref")
     inst = payload.get("installation")
     inst_id = inst.get("id") if isinstance(inst, Mapping) else None
+    if not isinstance(pr, Mapping):
+        raise PayloadError("the payload's pull_request is not an object")
     for name, value in (("owner", owner), ("repo", repo), ("head sha", head),
                         ("base sha", base), ("base ref", base_ref)):
         if not isinstance(value, str) or not value or len(value) > 255:

@@ -48,6 +48,11 @@ PR_ACTIONS = ("opened", "reopened", "synchronize", "ready_for_review", "edited")
 router = routing.Router()
 
 
+def _map(value: Any) -> Mapping[str, Any]:
+    """A JSON object, or an empty one when the payload has something else there."""
+    return value if isinstance(value, Mapping) else {}
+
+
 @router.register("pull_request")
 async def _on_pull_request(event: sansio.Event, sink: list[PullRef | str],
                            settings: ServiceSettings) -> None:
@@ -56,7 +61,7 @@ async def _on_pull_request(event: sansio.Event, sink: list[PullRef | str],
     if action not in PR_ACTIONS:
         sink.append(f"pull_request.{action} is not reviewed")
         return
-    if action == "edited" and "base" not in (event.data.get("changes") or {}):
+    if action == "edited" and "base" not in _map(event.data.get("changes")):
         sink.append("pull_request.edited without a base change")
         return
     sink.append(pull_from_payload(event.data))
@@ -66,19 +71,19 @@ async def _on_pull_request(event: sansio.Event, sink: list[PullRef | str],
 async def _on_rerequest(event: sansio.Event, sink: list[PullRef | str],
                         settings: ServiceSettings) -> None:
     """Re-run the review when a maintainer asks for it on the check run."""
-    run = event.data.get("check_run") or {}
-    app_id = str((run.get("app") or {}).get("id", ""))
+    run = _map(event.data.get("check_run"))
+    app_id = str(_map(run.get("app")).get("id", ""))
     if run.get("name") != CHECK_NAME or (settings.app_id and app_id != str(settings.app_id)):
         sink.append("check run of another app")
         return
-    prs = run.get("pull_requests") or []
-    if not prs:
+    prs = run.get("pull_requests")
+    if not isinstance(prs, list) or not prs:
         sink.append("the check run names no pull request")
         return
-    pr = prs[0]
+    pr = _map(prs[0])
     sink.append(pull_from_payload({
-        "pull_request": {"number": pr.get("number"), "head": pr.get("head") or {},
-                         "base": pr.get("base") or {}},
+        "pull_request": {"number": pr.get("number"), "head": _map(pr.get("head")),
+                         "base": _map(pr.get("base"))},
         "repository": event.data.get("repository"),
         "installation": event.data.get("installation"),
     }))
@@ -91,8 +96,7 @@ def _json(code: int, **body: Any) -> web.Response:
 
 def _sender_is_self(data: Mapping[str, Any], settings: ServiceSettings) -> bool:
     """True for events the bot's own actions caused."""
-    sender = data.get("sender") or {}
-    login = sender.get("login") if isinstance(sender, Mapping) else None
+    login = _map(data.get("sender")).get("login")
     return bool(settings.bot_login) and login == settings.bot_login
 
 
@@ -119,6 +123,8 @@ async def webhook(request: web.Request) -> web.Response:
         return _json(400, error=f"missing header {exc.args[0]}")
     if not isinstance(event.data, dict):
         return _json(400, error="the JSON body must be an object")
+    if not isinstance(event.data.get("action", ""), str):
+        return _json(400, error="the payload's action is not a string")
     seen = request.app[SEEN]
     if event.delivery_id in seen:
         return _json(200, status="duplicate delivery ignored")
