@@ -8,9 +8,8 @@ lines are list items at all (see parse.py).
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 
-from bot.awesome.model import Link, Quirk
+from bot.awesome.model import Entry, Link, Quirk
 
 _SPARKLES = re.compile(r"\s*:sparkles:\s*")
 _SIMPLE_TARGET = re.compile(r"([ \t]*)\(([^()]*)\)")
@@ -39,24 +38,6 @@ _ACL = re.compile(
     r"(?:[A-Z]/[A-Z]\d{2}/)?(?P<id>[A-Z]\d{2}-\d{4}|\d{4}\.[a-z-]+\.\d+)",
     re.IGNORECASE,
 )
-
-
-@dataclass(frozen=True, slots=True)
-class Fields:
-    """What one entry's text was read as."""
-
-    title: str = ""
-    year: int | None = None
-    year_text: str = ""
-    authors: str = ""
-    affiliations: tuple[str, ...] = ()
-    links: tuple[Link, ...] = ()
-    sparkles: bool = False
-    bold: bool = False
-    arxiv_id: str | None = None
-    doi: str | None = None
-    acl_id: str | None = None
-    quirks: frozenset[Quirk] = frozenset()
 
 
 def _scan_target(text: str, pos: int) -> tuple[str | None, int, bool]:
@@ -177,9 +158,12 @@ def _identifiers(links: tuple[Link, ...]) -> tuple[str | None, str | None, str |
     return arxiv, doi, acl
 
 
-def read_entry(text: str) -> Fields:
-    """Read an entry's text (bullet already removed, continuation lines joined)."""
-    quirks: set[Quirk] = set()
+def read_entry(text: str, *, raw: str, start_line: int, end_line: int, section: int,
+               quirks: set[Quirk]) -> Entry:
+    """Read an entry's text (bullet removed, continuation lines joined) into an Entry.
+
+    `quirks` holds what the caller already noticed about the raw lines; it is extended here.
+    """
     sparkles = bool(_SPARKLES.search(text))
     body = _SPARKLES.sub(" ", text).strip() if sparkles else text.strip()
 
@@ -234,8 +218,11 @@ def read_entry(text: str) -> Fields:
     title = re.sub(r"\s{2,}", " ", title.strip().rstrip(",").strip())
     if not authors:
         quirks.add(Quirk.MISSING_AUTHOR)
+    if Quirk.LINK_BROKEN_ACROSS_LINES in quirks:
+        quirks.discard(Quirk.SPACE_BEFORE_URL)
     arxiv, doi, acl = _identifiers(links)
-    return Fields(
+    return Entry(
+        raw=raw, start_line=start_line, end_line=end_line, section=section,
         title=title, year=year, year_text=year_text, authors=authors,
         affiliations=head_affils + tail_affils, links=links, sparkles=sparkles, bold=bold,
         arxiv_id=arxiv, doi=doi, acl_id=acl, quirks=frozenset(quirks),

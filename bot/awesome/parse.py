@@ -284,18 +284,8 @@ def _entry(lines: list[str], start: int, stop: int, section: int, opaque: set[in
     raw_lines = lines[start - 1 : end]
     if any(ln != ln.rstrip() for ln in raw_lines):
         quirks.add(Quirk.TRAILING_WHITESPACE)
-    f = read_entry(text)
-    if Quirk.LINK_BROKEN_ACROSS_LINES in quirks:
-        quirks.discard(Quirk.SPACE_BEFORE_URL)
-        f_quirks = f.quirks - {Quirk.SPACE_BEFORE_URL}
-    else:
-        f_quirks = f.quirks
-    return Entry(
-        raw="\n".join(raw_lines), start_line=start, end_line=end, section=section,
-        title=f.title, year=f.year, year_text=f.year_text, authors=f.authors,
-        affiliations=f.affiliations, links=f.links, sparkles=f.sparkles, bold=f.bold,
-        arxiv_id=f.arxiv_id, doi=f.doi, acl_id=f.acl_id, quirks=frozenset(quirks | f_quirks),
-    )
+    return read_entry(text, raw="\n".join(raw_lines), start_line=start, end_line=end,
+                      section=section, quirks=quirks)
 
 
 def _entries_of(lines: list[str], items: list[int], end: int, section: int,

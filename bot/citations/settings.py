@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
+
+from bot.envvars import env_flag, env_number
 
 DEFAULT_S2_URL = "https://api.semanticscholar.org/graph/v1"
 DEFAULT_OPENALEX_URL = "https://api.openalex.org"
@@ -23,7 +24,6 @@ UNKNOWN_TTL = 20 * 60.0
 
 USER_AGENT = "awesome-papers-bot/0.1 (+https://github.com/terryum/awesome-deep-learning-papers)"
 
-_TRUE = frozenset({"1", "true", "yes", "on"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,16 +66,7 @@ class CitationSettings:
             return env.get(name) or None
 
         def number(name: str, default: float, scale: float = 1.0) -> float:
-            raw = env.get(name)
-            if not raw:
-                return default * scale
-            try:
-                value = float(raw)
-            except ValueError:
-                raise ValueError(f"{name} must be a number, not {raw!r}") from None
-            if not math.isfinite(value) or value < 0:
-                raise ValueError(f"{name} must be a non-negative number, not {raw!r}")
-            return value * scale
+            return env_number(env, name, default) * scale
 
         settings = cls(
             s2_url=(text("SEMANTIC_SCHOLAR_API_URL") or DEFAULT_S2_URL).rstrip("/"),
@@ -83,11 +74,11 @@ class CitationSettings:
             openalex_url=(text("OPENALEX_API_URL") or DEFAULT_OPENALEX_URL).rstrip("/"),
             openalex_api_key=text("OPENALEX_API_KEY"),
             openalex_mailto=text("OPENALEX_MAILTO"),
-            use_openalex=env.get("OPENALEX_DISABLED", "").lower() not in _TRUE,
+            use_openalex=not env_flag(env, "OPENALEX_DISABLED", False),
             budget=budget if budget is not None else number("CITATION_BUDGET", CLI_BUDGET),
             count_ttl=number("CITATION_CACHE_HOURS", COUNT_TTL / 3600.0, 3600.0),
             unknown_ttl=number("CITATION_UNKNOWN_CACHE_MINUTES", UNKNOWN_TTL / 60.0, 60.0),
-            link_allow_private=env.get("LINK_CHECK_ALLOW_PRIVATE", "").lower() in _TRUE,
+            link_allow_private=env_flag(env, "LINK_CHECK_ALLOW_PRIVATE", False),
         )
         return replace(settings, **overrides) if overrides else settings  # type: ignore[arg-type]
 

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-import math
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
 from pathlib import Path
+
+from bot.envvars import env_flag, env_number
 
 DEFAULT_API_URL = "https://api.github.com"
 MAX_BODY_BYTES = 25 * 1024 * 1024
@@ -89,16 +90,10 @@ class ServiceSettings:
                                 "GITHUB_TOKEN (one repository)")
 
         def number(name: str, default: float, lo: float, hi: float) -> float:
-            raw = env.get(name)
-            if not raw:
-                return default
             try:
-                value = float(raw)
-            except ValueError:
-                raise SettingsError(f"{name} must be a number, not {raw[:20]!r}") from None
-            if not math.isfinite(value) or not lo <= value <= hi:
-                raise SettingsError(f"{name} must be between {lo:g} and {hi:g}")
-            return value
+                return env_number(env, name, default, lo=lo, hi=hi)
+            except ValueError as exc:
+                raise SettingsError(str(exc)) from None
 
         api_url = (env.get("GITHUB_API_URL") or DEFAULT_API_URL).rstrip("/")
         if not api_url.startswith(("https://", "http://")):
@@ -118,7 +113,6 @@ class ServiceSettings:
             shutdown_grace=number("BOT_SHUTDOWN_GRACE", 25.0, 0, 300),
             bot_login=env.get("BOT_LOGIN") or None,
             http_timeout=number("BOT_HTTP_TIMEOUT", 30.0, 1, 300),
-            check_links=env.get("BOT_CHECK_LINKS", "1").lower() not in ("0", "false", "no"),
-            checks=mode is AuthMode.APP
-            or env.get("BOT_TOKEN_CHECK_RUNS", "").lower() in ("1", "true", "yes"),
+            check_links=env_flag(env, "BOT_CHECK_LINKS", True),
+            checks=mode is AuthMode.APP or env_flag(env, "BOT_TOKEN_CHECK_RUNS", False),
         )
