@@ -367,3 +367,18 @@ def test_deep_nesting_does_not_crash() -> None:
     assert len(al.entries) == 1
     assert re.match(r"- A \(2015\)", al.entries[0].raw)
     assert al.entries[0].end_line == 302
+
+
+def test_parsing_in_threads_at_once(old_readme: str, final_readme: str) -> None:
+    import sys
+    from concurrent.futures import ThreadPoolExecutor
+
+    texts = [old_readme, final_readme] * 20
+    interval = sys.getswitchinterval()
+    sys.setswitchinterval(1e-6)  # switch threads as often as possible
+    try:
+        with ThreadPoolExecutor(8) as pool:
+            counts = list(pool.map(lambda t: len(parse(t).top100), texts))
+    finally:
+        sys.setswitchinterval(interval)
+    assert counts == [150, 100] * 20

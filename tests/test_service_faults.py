@@ -110,15 +110,58 @@ async def test_github_down_leaves_a_neutral_check_not_in_progress(aiohttp_client
     assert "could not" in run["output"]["summary"].lower()
 
 
-async def test_stale_head_is_dropped(aiohttp_client, gh: FakeGitHub) -> None:
+async def test_a_push_during_the_review_gets_the_newest_head_reviewed(
+        aiohttp_client, gh: FakeGitHub) -> None:
     svc = await start_service(aiohttp_client, gh)
     base, head = pr_texts("068")
     svc.add_pr(68, base, head, HEAD)
-    gh.push(OWNER, REPO, 68, "4" * 40)  # a newer push landed while the review ran
+    newer = "4" * 40
+    svc.push(68, base, head.replace("-  SQuAD", "- SQuAD"), newer)  # landed meanwhile
     await svc.deliver("pull_request", svc.payload("pull_request.opened", 68, HEAD))
     await svc.settle()
-    assert gh.comments(OWNER, REPO, 68) == []
-    assert all(r["conclusion"] == "neutral" for r in gh.check_runs(OWNER, REPO))
+    [comment] = gh.comments(OWNER, REPO, 68)
+    assert f'"head":"{newer}"' in comment["body"]
+    runs = {r["head_sha"]: r for r in gh.check_runs(OWNER, REPO)}
+    assert runs[newer]["conclusion"] == "success"
+    assert runs.get(HEAD, {"conclusion": "neutral"})["conclusion"] == "neutral"
+
+
+async def test_late_delivery_of_an_older_push_loses_nothing(aiohttp_client,
+                                                           gh: FakeGitHub) -> None:
+    svc = await start_service(aiohttp_client, gh)
+    base, head = pr_texts("068")
+    svc.add_pr(68, base, head, HEAD)
+    newer = "4" * 40
+    svc.push(68, base, head.replace("-  SQuAD", "- SQuAD"), newer)
+    # GitHub does not promise order: the newer push's delivery arrives first.
+    await svc.deliver("pull_request", svc.payload("pull_request.synchronize", 68, newer))
+    await svc.deliver("pull_request", svc.payload("pull_request.synchronize", 68, HEAD))
+    await svc.settle()
+    [comment] = gh.comments(OWNER, REPO, 68)
+    assert f'"head":"{newer}"' in comment["body"]
+    newest = [r for r in gh.check_runs(OWNER, REPO) if r["head_sha"] == newer]
+    assert [r["conclusion"] for r in newest] == ["success"]
+
+
+@pytest.mark.parametrize("route", ["/repos/*/check-runs", "/repos/*/issues/*/labels",
+                                   "/app/installations/*/access_tokens"])
+async def test_reset_on_a_repeatable_post_is_retried(aiohttp_client, gh: FakeGitHub,
+                                                      route: str) -> None:
+    svc = await start_service(aiohttp_client, gh)
+    fault = gh.inject(route, method="POST", reset=True, times=1)
+    await _open(svc)
+    assert fault.hits == 1
+    _published_once(gh)
+
+
+async def test_unexpected_answer_completes_the_check_run(aiohttp_client, gh: FakeGitHub,
+                                                         caplog) -> None:
+    svc = await start_service(aiohttp_client, gh)
+    gh.inject("/repos/*/pulls/*/files", status=200, body=[1, 2, 3], times=None)
+    await _open(svc)
+    [run] = gh.check_runs(OWNER, REPO)
+    assert (run["status"], run["conclusion"]) == ("completed", "neutral")
+    assert any(r.levelno == logging.ERROR and r.exc_info for r in caplog.records)
 
 
 # Hostile input

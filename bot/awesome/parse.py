@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 import sys
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -117,10 +118,17 @@ def classify_title(title: str) -> SectionKind | None:
     return None
 
 
+_MISTLETOE = threading.Lock()
+
+
 @contextmanager
 def _blocks_only() -> Iterator[None]:
-    """Let mistletoe read HTML blocks but skip inline parsing, which the model does not use."""
-    with HtmlRenderer():
+    """Let mistletoe read HTML blocks but skip inline parsing, which the model does not use.
+
+    mistletoe keeps its token types in module globals, so one parse at a time (the service
+    parses in worker threads).
+    """
+    with _MISTLETOE, HtmlRenderer():
         saved = span_token._token_types[:]
         span_token._token_types[:] = [span_token.RawText]
         try:

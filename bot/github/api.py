@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import random
+import re
 import time
 from collections import Counter
 from collections.abc import Mapping
@@ -21,6 +22,9 @@ from cachetools import LRUCache, TTLCache
 from gidgethub.aiohttp import GitHubAPI
 
 USER_AGENT = "awesome-papers-bot"
+# POSTs that would post a second comment or review if repeated after GitHub had done them; the
+# others (tokens, labels, statuses, check runs) are safe to send again.
+_CREATES_CONTENT = re.compile(r"/issues/\d+/comments$|/pulls/\d+/reviews$")
 TRANSIENT = frozenset({500, 502, 503, 504})
 WRITE_METHODS = frozenset({"POST", "PATCH", "PUT", "DELETE"})
 
@@ -148,7 +152,8 @@ class BotGitHubAPI(GitHubAPI):
                     status, resp_headers, data = await super()._request(method, url, headers,
                                                                         body)
             except (aiohttp.ClientError, TimeoutError) as exc:
-                if method == "POST" and not isinstance(exc, aiohttp.ClientConnectorError):
+                if (method == "POST" and not isinstance(exc, aiohttp.ClientConnectorError)
+                        and _CREATES_CONTENT.search(url)):
                     raise AmbiguousWrite(f"the connection broke during a POST "
                                          f"({type(exc).__name__})") from None
                 failure: str | None = f"{type(exc).__name__}"

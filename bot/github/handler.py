@@ -11,7 +11,7 @@ import asyncio
 import logging
 import time
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from enum import StrEnum
 from typing import Any
 
@@ -31,6 +31,7 @@ from bot.github.pull import PullRef, added_lines, changed_files, pull_from_api, 
 from bot.github.settings import AuthMode, ServiceSettings
 
 log = logging.getLogger("bot.review")
+FOLLOW_PUSHES = 3
 
 
 class Outcome(StrEnum):
@@ -102,28 +103,37 @@ class Reviewer:
         check_id: int | None = None
         try:
             gh = await self.client_for(pr, stats)
-            files = await changed_files(gh, pr)
-            readme = self._readme_file(files)
-            if readme is None:
-                result.outcome = Outcome.NOT_README
-                return result
-            work = asyncio.ensure_future(self._compute(gh, pr, readme))
-            done, _ = await asyncio.wait({work}, timeout=self.settings.in_progress_after)
-            if not done:
-                check_id = await self._start(gh, pr, result)
-            computed = await work
-            if not is_current() or (await pull_from_api(gh, pr.owner, pr.repo, pr.number,
-                                                        pr.installation_id)).head_sha \
-                    != pr.head_sha:
-                result.outcome = Outcome.SUPERSEDED
+            for _ in range(FOLLOW_PUSHES):
+                files = await changed_files(gh, pr)
+                readme = self._readme_file(files)
+                if readme is None:
+                    result.outcome = Outcome.NOT_README
+                    return result
+                work = asyncio.ensure_future(self._compute(gh, pr, readme))
+                done, _ = await asyncio.wait({work}, timeout=self.settings.in_progress_after)
+                if not done:
+                    check_id = await self._start(gh, pr, result)
+                computed = await work
+                newest = None if not is_current() else await pull_from_api(
+                    gh, pr.owner, pr.repo, pr.number, pr.installation_id)
+                if newest is not None and newest.head_sha == pr.head_sha:
+                    await self._publish(gh, pr, computed.review, check_id, result)
+                    result.outcome = Outcome.PUBLISHED
+                    result.conclusion = computed.review.conclusion
+                    return result
                 if check_id is not None:
                     await publish.finish_check(gh, pr, check_id, conclusion="neutral",
                                                title="Superseded by a newer push",
                                                summary="A newer commit is being reviewed.")
-                return result
-            await self._publish(gh, pr, computed.review, check_id, result)
-            result.outcome = Outcome.PUBLISHED
-            result.conclusion = computed.review.conclusion
+                    check_id = None
+                if newest is None:  # a newer delivery for this PR waits in the queue
+                    result.outcome = Outcome.SUPERSEDED
+                    return result
+                # The head moved on while we worked, and nothing else will review it (its
+                # delivery may have arrived first): review the newest head now.
+                pr = replace(pr, head_sha=newest.head_sha, base_sha=newest.base_sha,
+                             base_ref=newest.base_ref)
+            result.outcome = Outcome.SUPERSEDED
             return result
         except asyncio.CancelledError:
             if gh is not None and check_id is not None:
@@ -131,12 +141,14 @@ class Reviewer:
                     gh, pr, check_id, conclusion="neutral", title="Review abandoned",
                     summary="The bot was shutting down; push again or re-run this check."))
             raise
-        except (GitHubException, TransientError, PermissionError, aiohttp.ClientError,
-                TimeoutError, KeyError, TypeError, ValueError) as exc:
+        except Exception as exc:
             reason = _reason(exc)
             result.problems.append(reason)
-            log.warning("review failed", extra={"delivery": delivery, "pr": pr.key,
-                                                "head": pr.head_sha, "reason": reason})
+            expected = isinstance(exc, GitHubException | TransientError | PermissionError
+                                  | aiohttp.ClientError | TimeoutError)
+            log.log(logging.WARNING if expected else logging.ERROR, "review failed",
+                    exc_info=not expected, extra={"delivery": delivery, "pr": pr.key,
+                                                   "head": pr.head_sha, "reason": reason})
             if gh is not None and not result.via_status:
                 await _quietly(publish.finish_check(
                     gh, pr, check_id, conclusion="neutral", title="Review could not finish",

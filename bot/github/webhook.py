@@ -144,6 +144,9 @@ async def webhook(request: web.Request) -> web.Response:
     queue, reviewer = request.app[QUEUE], request.app[RUNTIME].reviewer
     if reviewer is None:
         return _json(503, error="the service is starting")
+    if event.delivery_id in seen:  # a copy of this delivery arrived while this one waited
+        return _json(200, status="duplicate delivery ignored")
+    seen[event.delivery_id] = True  # claimed before any await below
     for ref in refs:
         if settings.mode is AuthMode.APP and ref.installation_id is None:
             return _json(400, error="the delivery names no App installation")
@@ -151,9 +154,9 @@ async def webhook(request: web.Request) -> web.Response:
                   lambda is_current, r=ref, d=event.delivery_id:
                   reviewer.review(r, delivery=d, is_current=is_current))
         if not await queue.submit(job):
+            seen.pop(event.delivery_id, None)  # so a redelivery is accepted
             log.warning("queue full", extra={"delivery": delivery, "pr": ref.key})
             return _json(503, error="the review queue is full; redeliver later")
-    seen[event.delivery_id] = True
     log.info("queued", extra={"delivery": delivery, "pr": refs[0].key, "head": refs[0].head_sha})
     return _json(202, status="queued")
 
