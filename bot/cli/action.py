@@ -106,9 +106,3 @@ def run_action(args: argparse.Namespace) -> int:
           f"{result.stats.writes})")
     fail = _truthy(env.get("INPUT_FAIL-ON-ERROR", env.get("FAIL_ON_ERROR")), True)
     return 1 if fail and result.conclusion is Conclusion.FAILURE else 0
-
-
-def add_parser(sub: Any) -> None:
-    """Register `action` on the command line."""
-    p = sub.add_parser("action", help="review the pull request of a GitHub Actions run")
-    p.set_defaults(func=run_action)
