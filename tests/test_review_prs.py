@@ -194,3 +194,12 @@ def test_hostile_entry_text_is_escaped() -> None:
 
 def test_golden_file_is_in_fixtures() -> None:
     assert Path(GOLDEN).is_file()
+
+
+def test_code_spans_in_messages_stay_code_and_the_rest_is_escaped() -> None:
+    from bot.awesome.escape import md_prose
+
+    out = md_prose('Use `[[pdf]](url)` for "<b>@octocat</b>" | ``` and `` x ```')
+    assert out.startswith("Use `[[pdf]](url)` for")
+    assert "<b>" not in out and "@octocat" not in out and "\\|" in out
+    assert "``` and" not in out  # an unmatched fence is escaped, not code

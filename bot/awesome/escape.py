@@ -38,3 +38,21 @@ def suggestion_block(content: str) -> str:
     """A GitHub suggestion block that the content cannot close early."""
     fence = fence_for(content)
     return f"{fence}suggestion\n{content}\n{fence}"
+
+
+_CODE_SPAN = re.compile(r"(?<!`)(`+)([^`\n]+?)\1(?!`)")
+
+
+def md_prose(text: str, *, limit: int = 1500) -> str:
+    """Like `md`, but `code spans` stay code: markdown, mentions and HTML do nothing inside
+    them, so they need no escaping (for messages that quote markup such as `[[pdf]](url)`)."""
+    t = text if len(text) <= limit else text[: limit - 1] + "…"
+    out: list[str] = []
+    pos = 0
+    for m in _CODE_SPAN.finditer(t):
+        out.append(md(t[pos : m.start()], limit=limit))
+        code = _CONTROL.sub("", m.group(2))
+        out.append(f"{m.group(1)}{code}{m.group(1)}")
+        pos = m.end()
+    out.append(md(t[pos:], limit=limit))
+    return "".join(out)

@@ -10,7 +10,7 @@ from urllib.parse import quote
 
 from bot.awesome.config import RepoConfig
 from bot.awesome.diff import ChangeKind, EntryChange, ListDiff
-from bot.awesome.escape import md, plain, suggestion_block
+from bot.awesome.escape import md, md_prose, plain, suggestion_block
 from bot.awesome.facts import Facts
 from bot.awesome.findings import Finding, Severity
 from bot.awesome.model import AwesomeList, SectionKind
@@ -190,7 +190,7 @@ def _row(change: EntryChange, head: AwesomeList, facts: Facts,
 def _finding_line(f: Finding) -> str:
     """One finding as a list item."""
     at = f" (line {f.line})" if f.line else ""
-    return f"- {_ICON[f.severity]} **`{f.rule}`**{at}: {md(f.message, limit=1500)}"
+    return f"- {_ICON[f.severity]} **`{f.rule}`**{at}: {md_prose(f.message)}"
 
 
 def render_summary(*, findings: tuple[Finding, ...], diff: ListDiff, head: AwesomeList,
@@ -263,7 +263,7 @@ def line_comments_of(findings: tuple[Finding, ...], path: str,
     out = []
     for (start, end), fs in sorted(groups.items())[:MAX_LINE_COMMENTS]:
         fs = sorted(fs, key=lambda f: (f.severity.rank, f.rule))
-        body = "\n".join(f"- {_ICON[f.severity]} **`{f.rule}`**: {md(f.message, limit=1500)}"
+        body = "\n".join(f"- {_ICON[f.severity]} **`{f.rule}`**: {md_prose(f.message)}"
                          for f in fs)
         suggestion = next((f.suggestion for f in fs if f.suggestion), None)
         if suggestion:
