@@ -123,3 +123,20 @@ async def test_queue_is_bounded() -> None:
     assert await q.submit(Job("b", "1", "d2", run))
     assert not await q.submit(Job("c", "1", "d3", run))
     assert await q.submit(Job("a", "2", "d4", run))  # replaces a's waiting job
+
+
+def test_retry_delay_reads_githubs_rate_limit_headers() -> None:
+    import time as _time
+
+    from bot.github.api import _retry_delay
+
+    assert _retry_delay(403, {"retry-after": "7"}, b"") == 7.0
+    reset = str(int(_time.time()) + 30)
+    delay = _retry_delay(403, {"x-ratelimit-remaining": "0", "x-ratelimit-reset": reset}, b"")
+    assert delay is not None and 29 <= delay <= 32
+    assert _retry_delay(403, {}, b'{"message": "You have exceeded a secondary rate limit"}') \
+        == 60.0
+    assert _retry_delay(429, {}, b"") == 60.0
+    assert _retry_delay(403, {"x-ratelimit-remaining": "12"}, b'{"message": "Forbidden"}') \
+        is None  # a plain permission error is not retried
+    assert _retry_delay(404, {"retry-after": "1"}, b"") is None

@@ -3,6 +3,7 @@ unescaped."""
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import AsyncIterator
 
@@ -250,3 +251,26 @@ async def test_secrets_never_logged(aiohttp_client, gh: FakeGitHub, caplog) -> N
     for secret in (SECRET, gh.private_key_pem.splitlines()[1], token):
         assert secret not in text
     assert MARKER not in text
+
+
+async def test_full_queue_answers_503_and_a_redelivery_is_accepted(aiohttp_client,
+                                                                   gh: FakeGitHub) -> None:
+    svc = await start_service(aiohttp_client, gh, BOT_WORKERS="1", BOT_QUEUE_SIZE="1")
+    base, head = pr_texts("068")
+    for n in (1, 2, 3):
+        svc.add_pr(n, base, head, str(n) * 40)
+    gh.inject("/repos/*/pulls/1/files", delay=1.0, times=1)  # the one worker is busy
+    codes = []
+    for n in (1, 2, 3):
+        await asyncio.sleep(0.05)
+        code, _ = await svc.deliver("pull_request", svc.payload("pull_request.opened", n,
+                                                                str(n) * 40),
+                                    delivery=f"d-{n}")
+        codes.append(code)
+    assert codes == [202, 202, 503]
+    await svc.settle()
+    code, _ = await svc.deliver("pull_request", svc.payload("pull_request.opened", 3, "3" * 40),
+                                delivery="d-3")  # GitHub keeps the id on a redelivery
+    assert code == 202
+    await svc.settle()
+    assert all(len(gh.comments(OWNER, REPO, n)) == 1 for n in (1, 2, 3))
