@@ -86,3 +86,10 @@ def test_markdown_report_is_escaped(tmp_path: Path) -> None:
 def test_unreadable_file_exits_2(tmp_path: Path) -> None:
     p = _audit(str(tmp_path / "missing.md"), "--offline")
     assert p.returncode == 2 and p.stderr.startswith("error:") and "Traceback" not in p.stderr
+
+
+def test_researcher_who_earned_sparkles() -> None:
+    result = audit(parse(read(OLD_README)), NO_FACTS)
+    found = [f.message for f in result.findings if f.rule == "researchers/count"]
+    assert found == ["Tomas Mikolov has at least 7 top-100 papers on the list (+6 earns "
+                     ":sparkles:): add :sparkles:."]
