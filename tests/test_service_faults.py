@@ -274,3 +274,18 @@ async def test_full_queue_answers_503_and_a_redelivery_is_accepted(aiohttp_clien
     assert code == 202
     await svc.settle()
     assert all(len(gh.comments(OWNER, REPO, n)) == 1 for n in (1, 2, 3))
+
+
+async def test_a_forged_summary_comment_is_not_trusted(aiohttp_client, gh: FakeGitHub) -> None:
+    svc = await start_service(aiohttp_client, gh)
+    base, head = pr_texts("068")
+    svc.add_pr(68, base, head, HEAD, labels=["help wanted"])
+    forged = (f"{MARKER}\n<!-- awesome-papers-bot-state "
+              '{"labels":["help wanted"],"reviewed_head":"' + HEAD + '","head":null} -->\nhi')
+    gh.add_comment(OWNER, REPO, 68, forged, user="mallory")
+    await svc.deliver("pull_request", svc.payload("pull_request.opened", 68, HEAD))
+    await svc.settle()
+    comments = gh.comments(OWNER, REPO, 68)
+    assert [c["body"] == forged for c in comments] == [True, False]  # untouched, and ours
+    assert "help wanted" in gh.issue_labels(OWNER, REPO, 68)
+    assert len(gh.reviews(OWNER, REPO, 68)) == 1  # the forged "already reviewed" was ignored

@@ -28,7 +28,7 @@ from bot.github import publish
 from bot.github.api import BotGitHubAPI, CallStats, Pacers, TransientError
 from bot.github.auth import TokenProvider
 from bot.github.pull import PullRef, added_lines, changed_files, pull_from_api, read_file
-from bot.github.settings import AuthMode, ServiceSettings
+from bot.github.settings import ServiceSettings
 
 log = logging.getLogger("bot.review")
 FOLLOW_PUSHES = 3
@@ -80,6 +80,7 @@ class Reviewer:
         self.known_labels: dict[str, set[str]] = {}
         self.labels = publish.LabelSync(self.known_labels)
         self.check_runs: LRUCache[str, int] = LRUCache(maxsize=5000)
+        self.own_logins: set[str] = set()  # logins our comments came back with (token mode)
 
     def api(self, token: str | None, pacer_key: object, stats: CallStats) -> BotGitHubAPI:
         """A client for one job."""
@@ -232,8 +233,8 @@ class Reviewer:
     async def _publish(self, gh: BotGitHubAPI, pr: PullRef, review: Review,
                        check_id: int | None, result: JobResult) -> None:
         """Summary comment, labels, line-comment review, then the check run or status."""
-        trust = self.settings.mode is AuthMode.TOKEN
-        existing = await publish.find_summary(gh, pr, trust_users=trust)
+        logins = frozenset(x for x in (self.settings.bot_login, *self.own_logins) if x)
+        existing = await publish.find_summary(gh, pr, logins=logins)
         state = existing.state if existing else publish.BotState()
         owned = await self._try(result, "update labels",
                                  self.labels.sync(gh, pr, review.labels, state.labels))
@@ -245,8 +246,10 @@ class Reviewer:
                 reviewed = pr.head_sha
         new_state = publish.BotState(owned if owned is not None else state.labels, reviewed,
                                      pr.head_sha)
-        await self._try(result, "write the summary comment", publish.upsert_summary(
-            gh, pr, existing, publish.comment_body(review, new_state), trust_users=trust))
+        written = await self._try(result, "write the summary comment", publish.upsert_summary(
+            gh, pr, existing, publish.comment_body(review, new_state), logins=logins))
+        if written and written[1]:
+            self.own_logins.add(written[1])
         key = f"{pr.full_name}@{pr.head_sha}"
         if not result.via_status:
             done = await self._checks_or_status(result, publish.finish_check(

@@ -84,38 +84,50 @@ def comment_body(review: Review, state: BotState) -> str:
     return f"{MARKER}\n{state.render()}\n{review.summary_markdown}"
 
 
-async def find_summary(gh: GitHubAPI, pr: PullRef, *, trust_users: bool) -> SummaryComment | None:
+def _is_ours(comment: dict[str, Any], logins: frozenset[str]) -> bool:
+    """A comment the bot wrote: by a login known to be ours, or (none known) by a Bot account.
+
+    Anyone can paste the marker into a comment; its author decides whether it is trusted.
+    """
+    user = comment.get("user") or {}
+    if logins:
+        return user.get("login") in logins
+    return user.get("type") == "Bot"
+
+
+async def find_summary(gh: GitHubAPI, pr: PullRef, *,
+                       logins: frozenset[str] = frozenset()) -> SummaryComment | None:
     """The bot's summary comment on the PR, found by its marker (the first, if several)."""
     async for c in gh.getiter("/repos/{owner}/{repo}/issues/{number}/comments{?per_page}",
                               pr.vars(per_page=100)):
         body = c.get("body") or ""
-        user = c.get("user") or {}
-        if body.startswith(MARKER) and (trust_users or user.get("type") == "Bot"):
+        if body.startswith(MARKER) and _is_ours(c, logins):
             return SummaryComment(int(c["id"]), body, BotState.parse(body))
     return None
 
 
 async def upsert_summary(gh: GitHubAPI, pr: PullRef, existing: SummaryComment | None,
-                         body: str, *, trust_users: bool = False) -> int:
+                         body: str, *, logins: frozenset[str] = frozenset()) -> tuple[int, str]:
     """Edit the summary comment in place (only if it changed), or create it the first time.
 
     When the connection breaks while creating it, look again before creating: never two.
+    Returns the comment id and its author's login (so a token's own login is learned).
     """
     if existing is None:
         try:
             made = await gh.post("/repos/{owner}/{repo}/issues/{number}/comments", pr.vars(),
                                  data={"body": body})
-            return int(made["id"])
+            return int(made["id"]), str((made.get("user") or {}).get("login", ""))
         except AmbiguousWrite:
-            existing = await find_summary(gh, pr, trust_users=trust_users)
+            existing = await find_summary(gh, pr, logins=logins)
             if existing is None:
                 made = await gh.post("/repos/{owner}/{repo}/issues/{number}/comments",
                                      pr.vars(), data={"body": body})
-                return int(made["id"])
+                return int(made["id"]), str((made.get("user") or {}).get("login", ""))
     if existing.body != body:
         await gh.patch("/repos/{owner}/{repo}/issues/comments/{comment_id}",
                        pr.vars(comment_id=existing.id), data={"body": body})
-    return existing.id
+    return existing.id, ""
 
 
 async def start_check(gh: GitHubAPI, pr: PullRef) -> int:
