@@ -6,7 +6,7 @@ import re
 
 import pytest
 
-from bot.awesome.canonical import canonical_line, house_style_bold
+from bot.awesome.canonical import canonical_line, house_style
 from bot.awesome.model import DEFAULT_CRITERIA, Quirk, SectionKind, Threshold
 from bot.awesome.parse import MAX_README_BYTES, ReadmeError, decode_readme, parse, slugify
 from tests.conftest import MID_README, PRS, pr_texts, read
@@ -314,11 +314,12 @@ def test_canonical_line_reparses_to_same_fields(old_readme: str) -> None:
 
 def test_house_style(final_readme: str, old_readme: str) -> None:
     final = parse(final_readme)
-    top = final.sections_of_kind(SectionKind.TOP100)[0]
-    assert house_style_bold(final.in_section(top.index)) is True
+    top = final.sections_of_kind(SectionKind.TOP100)[0].index
+    assert house_style(final.bold_count(top), len(final.in_section(top))) is True
     old = parse(old_readme)
-    assert house_style_bold(old.in_section(old.sections_of_kind(SectionKind.TOP100)[0].index)) \
-        is False
+    first = old.sections_of_kind(SectionKind.TOP100)[0].index
+    assert house_style(old.bold_count(first), len(old.in_section(first))) is False
+    assert house_style(1, 2) is None and house_style(1, 1) is None
 
 
 # Bad input: a clear error or an empty model, never a traceback.

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
 
 from bot.awesome.model import Entry
 
@@ -21,9 +20,12 @@ def pdf_link(url: str) -> str:
     return re.sub(r"^(https?://(?:www\.)?arxiv\.org/)abs/", r"\1pdf/", url, flags=re.I)
 
 
-def house_style_bold(entries: Sequence[Entry]) -> bool:
-    """True when most entries of a section write their titles in bold."""
-    return sum(e.bold for e in entries) * 2 > len(entries) if entries else False
+def house_style(bold: int, total: int) -> bool | None:
+    """Whether a section's titles are bold, from how many of `total` are: None when fewer than
+    two or tied."""
+    if total < 2 or bold * 2 == total:
+        return None
+    return bold * 2 > total
 
 
 def canonical_line(entry: Entry, *, bold: bool) -> str | None:

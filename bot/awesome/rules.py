@@ -11,7 +11,7 @@ import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
 
-from bot.awesome.canonical import canonical_line
+from bot.awesome.canonical import canonical_line, house_style
 from bot.awesome.config import RepoConfig
 from bot.awesome.diff import ChangeKind, EntryChange, ListDiff
 from bot.awesome.facts import Facts, LinkStatus
@@ -157,11 +157,8 @@ def _with_authors(entry: Entry, authors: str) -> Entry:
 
 def _house_bold(al: AwesomeList, entry: Entry) -> bool | None:
     """The section's house style from its other entries; None when they do not say clearly."""
-    n = len(al.in_section(entry.section)) - 1
-    bold = al.bold_count(entry.section) - entry.bold
-    if n < 2 or bold * 2 == n:
-        return None
-    return bold * 2 > n
+    return house_style(al.bold_count(entry.section) - entry.bold,
+                       len(al.in_section(entry.section)) - 1)
 
 
 def entry_findings(entry: Entry, al: AwesomeList, facts: Facts) -> list[Finding]:
