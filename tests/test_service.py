@@ -230,3 +230,17 @@ async def test_check_run_rerequested_reviews_again(svc: Service) -> None:
     assert (await svc.deliver("check_run", payload))[0] == 202
     await svc.settle()
     assert len(svc.gh.check_runs(OWNER, REPO)) == 1
+
+
+async def test_config_is_read_from_the_base_branch_only(svc: Service) -> None:
+    base, head = pr_texts("068")
+    svc.add_pr(68, base, head, HEAD1)
+    cfg = ".github/awesome-papers.yml"
+    svc.gh.set_file(OWNER, REPO, "a" * 40, cfg, "rules:\n  format/double-space: error\n")
+    svc.gh.set_file(OWNER, REPO, HEAD1, cfg, "rules:\n  format/*: off\n")  # the PR's attempt
+    await svc.deliver("pull_request", svc.payload("pull_request.opened", 68, HEAD1))
+    await svc.settle()
+    [run] = svc.gh.check_runs(OWNER, REPO)
+    assert run["conclusion"] == "failure"
+    reads = [c for c in svc.gh.calls if c.path.endswith("awesome-papers.yml")]
+    assert reads and all(c.query.get("ref") == "a" * 40 for c in reads)
