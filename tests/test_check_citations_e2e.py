@@ -69,3 +69,11 @@ async def test_provider_down_is_unverified_with_a_reason(tmp_path: Path) -> None
     [f] = [f for f in doc["findings"] if f["rule"] == "citations/unverified"]
     assert "Semantic Scholar" in f["message"] and "connect" in f["message"]
     assert doc["lookups_unavailable"]
+
+
+async def test_unknown_paper_says_so(tmp_path: Path) -> None:
+    async with CitationServer([]) as server:
+        code, doc = await _check(tmp_path, server.env())
+    assert code == 0
+    [f] = [f for f in doc["findings"] if f["rule"] == "citations/unverified"]
+    assert "neither Semantic Scholar nor OpenAlex knows it" in f["message"]

@@ -321,3 +321,12 @@ def test_bad_config_is_a_finding_not_a_crash() -> None:
         messages = [f.message for f in r.findings if f.rule == "config/invalid"]
         assert any(why in m for m in messages), (text, messages)
         assert r.conclusion is Conclusion.NEUTRAL
+
+
+def test_unverified_says_when_no_source_knows_the_paper() -> None:
+    head = make_list(vision=[RESNET, GAN, BATCHNORM], language=[ADAM, SEQ2SEQ], new=[WGAN],
+                     old=[LSTM])
+    unknown = Facts(not_found=frozenset({"arxiv:1502.03167"}),
+                    unavailable=("OpenAlex: rate limited",))
+    [f] = rules_of(head, facts=unknown)["citations/unverified"]
+    assert "neither Semantic Scholar nor OpenAlex knows it" in f.message

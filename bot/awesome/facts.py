@@ -44,12 +44,14 @@ _EMPTY: Mapping = MappingProxyType({})
 
 @dataclass(frozen=True, slots=True)
 class Facts:
-    """Citation counts keyed by `Entry.key`, link checks keyed by URL, and why sources failed."""
+    """Citation counts keyed by `Entry.key`, link checks keyed by URL, why sources failed, and
+    the entries every source answered "unknown" (`not_found`, by `Entry.key`)."""
 
     citations: Mapping[str, Citation] = field(default_factory=lambda: _EMPTY)
     links: Mapping[str, LinkCheck] = field(default_factory=lambda: _EMPTY)
     unavailable: tuple[str, ...] = ()
     offline: bool = False
+    not_found: frozenset[str] = frozenset()
 
     def citation_for(self, entry: Entry) -> Citation | None:
         """The count for an entry, by its key or any of its identifiers or its title."""

@@ -229,7 +229,9 @@ def _top100_findings(entry: Entry, section: Section, al: AwesomeList, facts: Fac
         return []
     cite = facts.citation_for(entry)
     if cite is None:
-        why = ("; ".join(facts.unavailable) if facts.unavailable
+        why = ("neither Semantic Scholar nor OpenAlex knows it (check the title and the link)"
+               if entry.key in facts.not_found
+               else "; ".join(facts.unavailable) if facts.unavailable
                else "lookups were switched off" if facts.offline
                else "no source knew this paper")
         return [Finding("citations/unverified", W, f"The citation count of {_paper(entry)} "

@@ -28,7 +28,7 @@ import aiohttp
 
 from bot.awesome.facts import Citation, Facts
 from bot.awesome.model import Entry
-from bot.citations.cache import NOT_FOUND, CitationCache, Outcome, Unverified
+from bot.citations.cache import NOT_FOUND, CitationCache, Missing, Outcome, Unverified
 from bot.citations.http import Deadline, JsonSource, SourceError, seconds_text
 from bot.citations.links import LinkChecker, LinkReport, link_session
 from bot.citations.openalex import OpenAlex
@@ -257,6 +257,10 @@ class CitationRun:
         """Citations by lookup key."""
         return {k: v for k, v in self.results.items() if isinstance(v, Citation)}
 
+    def not_found(self) -> set[str]:
+        """Lookup keys every source asked answered "unknown" (not a failure)."""
+        return {k for k, v in self.results.items() if isinstance(v, Missing)}
+
     @property
     def offline(self) -> bool:
         """True when papers were to be looked up, none got a count and every source failed."""
@@ -337,6 +341,8 @@ async def gather_facts(
         problems.append(f"Citation lookup: internal error ({type(exc).__name__})")
     citations = run.citations() if run is not None else {}
     by_entry = {key: citations[ref.key] for key, ref in wanted.items() if ref.key in citations}
+    missing = run.not_found() if run is not None else set()
+    not_found = frozenset(key for key, ref in wanted.items() if ref.key in missing)
     unchecked = [u for u in urls if u not in report.checks]
     if unchecked:
         problems.append(
@@ -351,6 +357,7 @@ async def gather_facts(
         links=MappingProxyType(dict(report.checks)),
         unavailable=tuple(dict.fromkeys(lines)),
         offline=run.offline if run is not None else False,
+        not_found=not_found,
     )
 
 
