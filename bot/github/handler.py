@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field, replace
@@ -74,7 +75,8 @@ class Reviewer:
         self.tokens = TokenProvider(settings)
         self.etags: LRUCache[str, Any] = LRUCache(maxsize=500)
         self.pacers = Pacers(settings.concurrent_requests, settings.writes_per_minute)
-        self.citations = citations or CitationSettings.from_env({}, budget=20.0)
+        self.citations = citations or CitationSettings.from_env(
+            os.environ, budget=settings.citation_budget)
         self.citation_cache = CitationCache.from_settings(self.citations)
         self.citation_session = citation_session
         self.known_labels: dict[str, set[str]] = {}
