@@ -36,7 +36,8 @@ def test_deleting_k_lines_removes_k_entries(picked: set[int]) -> None:
     d = diff(BASE, parse(head))
     assert len(d.removed) == len(drop)
     assert not (d.added or d.moved or d.changed)
-    assert {c.entry.start_line for c in d.removed} == drop
+    # identical copies are interchangeable: compare what was removed, not which copy
+    assert sorted(c.entry.raw for c in d.removed) == sorted(LINES[n - 1] for n in drop)
 
 
 @settings(max_examples=60, deadline=None)

@@ -289,3 +289,47 @@ async def test_a_forged_summary_comment_is_not_trusted(aiohttp_client, gh: FakeG
     assert [c["body"] == forged for c in comments] == [True, False]  # untouched, and ours
     assert "help wanted" in gh.issue_labels(OWNER, REPO, 68)
     assert len(gh.reviews(OWNER, REPO, 68)) == 1  # the forged "already reviewed" was ignored
+
+
+def _run_created(svc: Service, run_id: int, head: str) -> dict:
+    """GitHub's `check_run.created` delivery for one of the bot's runs."""
+    payload = svc.payload("check_run.created", 68, head)
+    payload["check_run"].update({"id": run_id, "name": "awesome-papers", "head_sha": head,
+                                 "status": "in_progress", "conclusion": None})
+    payload["check_run"]["app"]["id"] = svc.gh.app_id
+    payload["sender"]["login"] = svc.gh.bot_login
+    return payload
+
+
+async def _orphan(gh: FakeGitHub, svc: Service) -> int:
+    """A check run GitHub made for the bot whose creation reply never arrived."""
+    token = gh.installation_token(1)
+    resp = await svc.client.session.post(
+        f"{gh.url}/repos/{OWNER}/{REPO}/check-runs",
+        json={"name": "awesome-papers", "head_sha": HEAD, "status": "in_progress"},
+        headers={"Authorization": f"token {token}", "User-Agent": "test"})
+    assert resp.status == 201
+    return (await resp.json())["id"]
+
+
+@pytest.mark.parametrize("when", ["before", "after"])
+async def test_a_run_whose_creation_reply_was_lost_is_completed(aiohttp_client, gh: FakeGitHub,
+                                                                when: str) -> None:
+    svc = await start_service(aiohttp_client, gh, BOT_LOGIN=gh.bot_login)
+    base, head = pr_texts("068")
+    svc.add_pr(68, base, head, HEAD)
+    orphan = await _orphan(gh, svc)
+    if when == "before":  # GitHub's announcement arrives while the review runs
+        assert (await svc.deliver("check_run", _run_created(svc, orphan, HEAD)))[0] == 202
+    await svc.deliver("pull_request", svc.payload("pull_request.opened", 68, HEAD))
+    await svc.settle()
+    if when == "after":
+        assert (await svc.deliver("check_run", _run_created(svc, orphan, HEAD)))[0] == 202
+        for _ in range(50):
+            if all(r["status"] == "completed" for r in gh.check_runs(OWNER, REPO)):
+                break
+            await asyncio.sleep(0.05)
+    runs = gh.check_runs(OWNER, REPO)
+    assert len(runs) == 2 and all(r["status"] == "completed" for r in runs)
+    dup = next(r for r in runs if r["id"] == orphan)
+    assert dup["output"]["title"] == "Duplicate run"

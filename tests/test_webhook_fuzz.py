@@ -25,7 +25,7 @@ from tests.fakes.webhooks import delivery_headers, load_payload
 from tests.service_kit import OFFLINE_CITATIONS, OWNER, REPO, SECRET, settings_for
 
 NAMES = ["pull_request.opened", "pull_request.synchronize", "pull_request.edited.derived",
-         "check_run.rerequested", "ping", "pull_request.closed"]
+         "check_run.rerequested", "check_run.created", "ping", "pull_request.closed"]
 PAYLOADS = {n: load_payload(n) for n in NAMES}
 
 

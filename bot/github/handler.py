@@ -83,6 +83,38 @@ class Reviewer:
         self.labels = publish.LabelSync(self.known_labels)
         self.check_runs: LRUCache[str, int] = LRUCache(maxsize=5000)
         self.own_logins: set[str] = set()  # logins our comments came back with (token mode)
+        self.announced: LRUCache[str, set[int]] = LRUCache(maxsize=5000)  # check runs GitHub
+        self._tasks: set[asyncio.Task[None]] = set()                       # told us about
+
+    def run_announced(self, pr: PullRef, run_id: int, status: str) -> None:
+        """GitHub says it created check run `run_id` for us on this head.
+
+        When the reply to that creation was lost, the bot holds another run for the head; this
+        one would stay in progress forever, so it is completed (now, or when the review ends).
+        """
+        if status == "completed":
+            return
+        key = f"{pr.full_name}@{pr.head_sha}"
+        self.announced.setdefault(key, set()).add(run_id)
+        ours = self.check_runs.get(key)
+        if ours is not None and ours != run_id:
+            task = asyncio.ensure_future(self._close_orphans(pr, ours))
+            self._tasks.add(task)
+            task.add_done_callback(self._tasks.discard)
+
+    async def _close_orphans(self, pr: PullRef, keep: int,
+                             gh: BotGitHubAPI | None = None) -> None:
+        """Complete the head's other check runs as duplicates of `keep`."""
+        key = f"{pr.full_name}@{pr.head_sha}"
+        orphans = self.announced.get(key, set()) - {keep}
+        if not orphans:
+            return
+        gh = gh or await self.client_for(pr, CallStats())
+        for run_id in sorted(orphans):
+            await _quietly(publish.finish_check(
+                gh, pr, run_id, conclusion="neutral", title="Duplicate run",
+                summary=f"This run was superseded by run {keep} on the same commit."))
+            self.announced.get(key, set()).discard(run_id)
 
     def api(self, token: str | None, pacer_key: object, stats: CallStats) -> BotGitHubAPI:
         """A client for one job."""
@@ -261,6 +293,7 @@ class Reviewer:
             if done is not None:
                 self.check_runs[key] = done
                 result.check_run_id = done
+                await self._close_orphans(pr, done, gh)
                 return
         await self._try(result, "set the commit status", publish.set_status(
             gh, pr, state=publish.STATUS_OF[review.conclusion], description=review.headline))

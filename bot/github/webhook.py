@@ -89,6 +89,38 @@ async def _on_rerequest(event: sansio.Event, sink: list[PullRef | str],
     }))
 
 
+@dataclass(frozen=True, slots=True)
+class RunSeen:
+    """GitHub announced one of our check runs (we may never have seen its id: a lost reply)."""
+
+    ref: PullRef
+    run_id: int
+    status: str
+
+
+@router.register("check_run", action="created")
+async def _on_check_created(event: sansio.Event, sink: list[Any],
+                            settings: ServiceSettings) -> None:
+    """Note our own check runs, so one whose creation reply was lost is completed too."""
+    run = _map(event.data.get("check_run"))
+    app_id = str(_map(run.get("app")).get("id", ""))
+    run_id, head = run.get("id"), run.get("head_sha")
+    if run.get("name") != CHECK_NAME or not settings.app_id or app_id != str(settings.app_id):
+        sink.append("check run of another app")
+        return
+    if not isinstance(run_id, int) or not isinstance(head, str):
+        sink.append("the check run has no id")
+        return
+    repo = _map(event.data.get("repository"))
+    owner, name = _map(repo.get("owner")).get("login"), repo.get("name")
+    if not isinstance(owner, str) or not isinstance(name, str):
+        sink.append("the check run names no repository")
+        return
+    inst = _map(event.data.get("installation")).get("id")
+    ref = PullRef(owner, name, 0, head, head, "", inst if isinstance(inst, int) else None)
+    sink.append(RunSeen(ref, run_id, str(run.get("status"))))
+
+
 def _json(code: int, **body: Any) -> web.Response:
     """A small JSON answer."""
     return web.json_response(body, status=code)
@@ -130,18 +162,24 @@ async def webhook(request: web.Request) -> web.Response:
         return _json(200, status="duplicate delivery ignored")
     if event.event == "ping":
         return _json(200, status="pong")
-    if _sender_is_self(event.data, settings):
+    own_run = event.event == "check_run" and event.data.get("action") == "created"
+    if _sender_is_self(event.data, settings) and not own_run:
         return _json(200, status="ignored: the bot's own action")
-    sink: list[PullRef | str] = []
+    sink: list[Any] = []
     try:
         await router.dispatch(event, sink, settings)
     except PayloadError as exc:
         return _json(400, error=str(exc))
+    reviewer = request.app[RUNTIME].reviewer
+    for seen_run in (x for x in sink if isinstance(x, RunSeen)):
+        if reviewer is not None:
+            reviewer.run_announced(seen_run.ref, seen_run.run_id, seen_run.status)
+        return _json(202, status="check run noted")
     refs = [x for x in sink if isinstance(x, PullRef)]
     if not refs:
         reason = next((x for x in sink if isinstance(x, str)), f"{event.event} is not handled")
         return _json(200, status=f"ignored: {reason}")
-    queue, reviewer = request.app[QUEUE], request.app[RUNTIME].reviewer
+    queue = request.app[QUEUE]
     if reviewer is None:
         return _json(503, error="the service is starting")
     if event.delivery_id in seen:  # a copy of this delivery arrived while this one waited
