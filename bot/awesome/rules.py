@@ -124,7 +124,7 @@ def _paper(entry: Entry) -> str:
     return f'"{t[:120]}{"…" if len(t) > 120 else ""}"'
 
 
-def _fits_alternative(entry: Entry, section: Section, alternative: str | None) -> bool:
+def _fits_alternative(section: Section, alternative: str | None) -> bool:
     """True when the list's 'or <section>' alternative to the threshold applies."""
     return bool(alternative) and normalise_title(section.title) == normalise_title(alternative)
 
@@ -145,14 +145,9 @@ def _first_author(authors: str) -> str:
 
 def _suggest(entry: Entry, bold: bool, authors: str | None = None) -> str | None:
     """The canonical line when it differs from what is there."""
-    e = entry if authors is None else _with_authors(entry, authors)
+    e = entry if authors is None else replace(entry, authors=authors)
     line = canonical_line(e, bold=bold)
     return line if line and line != entry.raw else None
-
-
-def _with_authors(entry: Entry, authors: str) -> Entry:
-    """The entry with another authors text."""
-    return replace(entry, authors=authors)
 
 
 def _house_bold(al: AwesomeList, entry: Entry) -> bool | None:
@@ -225,7 +220,7 @@ def _top100_findings(entry: Entry, section: Section, al: AwesomeList, facts: Fac
                         f'"{where}" instead (by discussion).', title="year/outside-window",
                         **at)]
     th = c.threshold_for(year)
-    if th is None or _fits_alternative(entry, section, th.alternative):
+    if th is None or _fits_alternative(section, th.alternative):
         return []
     cite = facts.citation_for(entry)
     if cite is None:
