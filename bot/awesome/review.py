@@ -50,8 +50,7 @@ class Prepared:
             for c in self.diff.added + self.diff.moved:
                 if c.section.kind is SectionKind.TOP100:
                     wanted.extend(self.head.in_section(c.entry.section))
-        seen: set[int] = set()
-        return tuple(e for e in wanted if not (e.start_line in seen or seen.add(e.start_line)))
+        return tuple(dict.fromkeys(wanted))  # each entry once, in order
 
     def link_entries(self) -> tuple[Entry, ...]:
         """Entries whose links should be checked: added, and edited ones."""

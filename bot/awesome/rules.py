@@ -416,13 +416,8 @@ def run_rules(ctx: Context) -> tuple[Finding, ...]:
             if sev is None or (f.rule, f.line, f.message) in seen:
                 continue
             seen.add((f.rule, f.line, f.message))
-            out.append(f if sev is f.severity else _with_severity(f, sev))
+            out.append(f if sev is f.severity else replace(f, severity=sev))
     return tuple(sorted(out, key=lambda f: (f.line or 0, f.severity.rank, f.rule)))
-
-
-def _with_severity(f: Finding, sev: Severity) -> Finding:
-    """The finding at another severity."""
-    return replace(f, severity=sev)
 
 
 def changes_needing_facts(diff: ListDiff) -> tuple[EntryChange, ...]:
