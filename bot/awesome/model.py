@@ -152,10 +152,6 @@ class Section:
     kind: SectionKind
     slug: str
 
-    def contains(self, line: int) -> bool:
-        """True when `line` (1-based) lies within this section."""
-        return self.start_line <= line <= self.end_line
-
 
 @dataclass(frozen=True, slots=True)
 class Researcher:
@@ -229,10 +225,6 @@ class AwesomeList:
                                                       repr=False)
     _bold: dict[int, int] = field(default_factory=dict, compare=False, repr=False)
 
-    def section_of(self, entry: Entry) -> Section:
-        """The section an entry belongs to."""
-        return self.sections[entry.section]
-
     def in_section(self, index: int) -> tuple[Entry, ...]:
         """The entries of one section, in source order."""
         if not self._by_section:
@@ -261,12 +253,6 @@ class AwesomeList:
         """Sections of one kind, in order."""
         return tuple(s for s in self.sections if s.kind is kind)
 
-    def section_at(self, line: int) -> Section | None:
-        """The section holding a 1-based line, if any."""
-        for s in self.sections:
-            if s.contains(line):
-                return s
-        return None
 
 
 _PUNCT_RE = re.compile(r"[^\w\s]", re.UNICODE)
