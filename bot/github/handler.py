@@ -85,6 +85,8 @@ class Reviewer:
         self.own_logins: set[str] = set()  # logins our comments came back with (token mode)
         self.announced: LRUCache[str, set[int]] = LRUCache(maxsize=5000)  # check runs GitHub
         self._tasks: set[asyncio.Task[None]] = set()                       # told us about
+        self.gather = gather_facts  # a worker process loads and saves its cache around it
+        self.abandon_on_cancel = True  # False where a cancelled job is re-run elsewhere
 
     def run_announced(self, pr: PullRef, run_id: int, status: str) -> None:
         """GitHub says it created check run `run_id` for us on this head.
@@ -171,7 +173,7 @@ class Reviewer:
             result.outcome = Outcome.SUPERSEDED
             return result
         except asyncio.CancelledError:
-            if gh is not None and check_id is not None:
+            if gh is not None and check_id is not None and self.abandon_on_cancel:
                 await _quietly(publish.finish_check(
                     gh, pr, check_id, conclusion="neutral", title="Review abandoned",
                     summary="The bot was shutting down; push again or re-run this check."))
@@ -216,7 +218,7 @@ class Reviewer:
         # Parsing and rules are CPU work: off the event loop, so deliveries keep being answered.
         prepared = await asyncio.to_thread(prepare, base, head, config_text=config_text,
                                            path=path)
-        facts = await gather_facts(prepared.citation_entries(), self.citations,
+        facts = await self.gather(prepared.citation_entries(), self.citations,
                                    session=self.citation_session, cache=self.citation_cache,
                                    check_links=self.settings.check_links,
                                    link_entries=prepared.link_entries())
