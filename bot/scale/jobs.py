@@ -110,7 +110,13 @@ class WorkerRuntime:
         return outcome
 
 
-async def review(ctx: dict[str, Any], ref: dict[str, Any], seq: int, delivery: str) -> str:
+def review_args(ref: PullRef, delivery: str) -> dict[str, Any]:
+    """The arguments of a review job."""
+    return {"pr": ref_json(ref), "delivery": delivery}
+
+
+async def review(ctx: dict[str, Any], job: dict[str, Any], seq: int) -> str:
     """The arq job function."""
     runtime: WorkerRuntime = ctx["runtime"]
-    return await runtime.run(ref_from(ref), int(seq), str(delivery), str(ctx["job_id"]))
+    return await runtime.run(ref_from(job["pr"]), int(seq), str(job.get("delivery", "-")),
+                             str(ctx["job_id"]))
