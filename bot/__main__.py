@@ -1,4 +1,4 @@
-"""Command line: `python -m bot check|audit|parse|serve|action`."""
+"""Command line: `python -m bot check|audit|parse|serve|worker|action`."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from pathlib import Path
 from bot import __version__
 from bot.awesome.outline import outline
 from bot.awesome.parse import ReadmeError, decode_readme, parse
-from bot.cli import audit, check
+from bot.cli import audit, check, worker
 
 
 def _cmd_parse(args: argparse.Namespace) -> int:
@@ -69,6 +69,7 @@ def build_parser() -> argparse.ArgumentParser:
     audit.add_parser(sub)
     sv = sub.add_parser("serve", help="run the GitHub webhook service")
     sv.set_defaults(func=_cmd_serve)
+    worker.add_parser(sub)
     return p
 
 
