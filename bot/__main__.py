@@ -36,14 +36,16 @@ def _cmd_serve(args: argparse.Namespace) -> int:
     from bot import logs
     from bot.github.settings import ServiceSettings
     from bot.github.webhook import make_app
+    from bot.scale.settings import ScaleSettings
 
     try:
         settings = ServiceSettings.from_env()
-        logs.configure(settings.secrets())
+        scale = ScaleSettings.from_env()  # REDIS_URL: web only, worker processes review
+        logs.configure(settings.secrets() + (scale.secrets() if scale else ()))
     except ValueError as exc:  # SettingsError, or a bad LOG_FORMAT / LOG_LEVEL
         print(f"error: {exc}", file=sys.stderr)
         return 2
-    web.run_app(make_app(settings), port=settings.port, print=None,
+    web.run_app(make_app(settings, scale=scale), port=settings.port, print=None,
                 shutdown_timeout=settings.shutdown_grace + 5, access_log=None)
     return 0
 

@@ -16,15 +16,13 @@ from typing import Any
 
 from redis.exceptions import RedisError
 
+from bot.github.deliveries import QueueUnavailable
+from bot.github.pull import PullRef
 from bot.scale.settings import ScaleSettings
 from bot.scale.state import SharedState
 
 log = logging.getLogger("bot.queue")
 REDIS_FAULTS = (RedisError, OSError)
-
-
-class QueueUnavailable(Exception):
-    """Redis could not be reached: nothing was queued."""
 
 
 class RedisQueue:
@@ -38,6 +36,7 @@ class RedisQueue:
         self.completed = 0
         self._depth = 0
         self._checked = 0.0
+        self._refresher: asyncio.Future[None] | None = None
 
     @property
     def redis(self) -> Any:
@@ -78,8 +77,29 @@ class RedisQueue:
         self._depth += 1
         return True
 
+    async def submit_ref(self, ref: PullRef, delivery: str) -> bool:
+        """Queue the review of one PR head."""
+        from bot.scale.jobs import review_args
+
+        return await self.enqueue(ref.key, review_args(ref, delivery))
+
+    async def reachable(self) -> bool:
+        """True when Redis answers (and the depth is fresh)."""
+        try:
+            await asyncio.wait_for(self.count(), 2.0)
+        except (*REDIS_FAULTS, TimeoutError):
+            return False
+        return True
+
     def start(self) -> None:
-        """Nothing runs here: workers run the jobs."""
+        """Keep the depth fresh for /metrics (workers elsewhere run the jobs)."""
+        self._refresher = asyncio.ensure_future(self._refresh())
+
+    async def _refresh(self) -> None:
+        while True:
+            with contextlib.suppress(*REDIS_FAULTS):
+                await self.count()
+            await asyncio.sleep(1.0)
 
     async def join(self, timeout: float | None = None) -> bool:
         """Wait until Redis holds no job (for tests and benchmarks); False on timeout."""
@@ -93,6 +113,8 @@ class RedisQueue:
     async def shutdown(self, grace: float) -> int:
         """Stop accepting; queued jobs stay in Redis for the workers."""
         self.accepting = False
+        if self._refresher is not None:
+            self._refresher.cancel()
         with contextlib.suppress(*REDIS_FAULTS):
             await self.redis.aclose()
         return 0
