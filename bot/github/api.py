@@ -25,6 +25,8 @@ import aiohttp
 from cachetools import LRUCache, TTLCache
 from gidgethub.aiohttp import GitHubAPI
 
+from bot import metrics
+
 USER_AGENT = "awesome-papers-bot"
 # POSTs that create content (GitHub's content-creation limits count them).
 _CREATES_CONTENT = re.compile(r"/issues/\d+/comments$|/pulls/\d+/reviews$|/issues$")
@@ -148,7 +150,8 @@ class CallStats:
     """Requests made, by kind, for logs, tests and benchmarks."""
 
     reads: int = 0
-    writes: int = 0
+    writes: int = 0  # attempted
+    accepted_writes: int = 0  # answered 2xx by GitHub
     retries: int = 0
     rate_limited: int = 0
     by_route: Counter[str] = field(default_factory=Counter)
@@ -232,6 +235,7 @@ class BotGitHubAPI(GitHubAPI):
                 status, resp_headers, data = 0, {}, b""
             else:
                 failure = None
+            self._answered(method, status, resp_headers)
             if status == 401 and self._refresh is not None:
                 fresh, self._refresh = await self._refresh(), None  # once per client
                 self.oauth_token = fresh
@@ -256,6 +260,12 @@ class BotGitHubAPI(GitHubAPI):
                 raise TransientError(f"GitHub answered {status} {attempt} times")
             self.stats.retries += 1
             await asyncio.sleep(delay)
+
+    def _answered(self, method: str, status: int, headers: Mapping[str, str]) -> None:
+        """Count a write GitHub accepted, and feed the metrics."""
+        if method in WRITE_METHODS and 200 <= status < 300:
+            self.stats.accepted_writes += 1
+        metrics.github_answered(method, status or None, headers)
 
     def _count(self, method: str, url: str) -> None:
         """Count one request by kind and route."""

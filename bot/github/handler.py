@@ -20,6 +20,7 @@ import aiohttp
 from cachetools import LRUCache
 from gidgethub import BadRequest, GitHubException
 
+from bot import metrics
 from bot.awesome.report import Conclusion, Review
 from bot.awesome.review import conclude, prepare
 from bot.citations.cache import CitationCache
@@ -251,12 +252,14 @@ class Reviewer:
         except Exception as exc:
             return await self._failed(gh, pr, check_id, result, exc, delivery)
         finally:
+            elapsed = time.monotonic() - started
+            conclusion = result.conclusion.value if result.conclusion else None
+            metrics.review_finished(result.outcome.value, conclusion, elapsed)
             log.info("review", extra={
                 "delivery": delivery, "repo": pr.full_name, "pr": pr.number,
-                "head": pr.head_sha, "outcome": result.outcome.value,
-                "conclusion": result.conclusion.value if result.conclusion else None,
-                "reads": stats.reads, "writes": stats.writes,
-                "duration_ms": round((time.monotonic() - started) * 1000)})
+                "head": pr.head_sha, "outcome": result.outcome.value, "conclusion": conclusion,
+                "reads": stats.reads, "writes": stats.accepted_writes,
+                "duration_ms": round(elapsed * 1000)})
 
     async def _failed(self, gh: BotGitHubAPI | None, pr: PullRef, check_id: int | None,
                       result: JobResult, exc: Exception, delivery: str) -> JobResult:
