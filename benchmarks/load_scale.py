@@ -58,9 +58,9 @@ from load_service import (  # noqa: E402
 )
 
 from bot.awesome.report import CHECK_NAME, MARKER  # noqa: E402
+from bot.github.jobs import review_job  # noqa: E402
 from bot.github.publish import BotState  # noqa: E402
 from bot.github.pull import PullRef  # noqa: E402
-from bot.scale import jobs  # noqa: E402
 from bot.scale.queue import RedisQueue  # noqa: E402
 from bot.scale.settings import ScaleSettings  # noqa: E402
 from bot.scale.state import SharedState, connect  # noqa: E402
@@ -473,7 +473,7 @@ async def cpu_run(args: argparse.Namespace) -> int:
             for n_workers in args.worker_counts:
                 workers = [start("worker", f"cpu{n_workers}-{w + 1}", env, logs)
                            for w in range(n_workers)]
-                queue = RedisQueue(SharedState(connect(scale)), scale, jobs.REVIEW)
+                queue = RedisQueue(SharedState(connect(scale)), scale)
                 heads = []
                 for _ in range(args.reviews):
                     number += 1
@@ -488,7 +488,7 @@ async def cpu_run(args: argparse.Namespace) -> int:
                 await asyncio.sleep(3)  # let the workers start and connect
                 t0 = time.monotonic()
                 for ref in heads:
-                    await queue.enqueue(ref.key, jobs.review_args(ref, f"cpu-{ref.number}"))
+                    await queue.submit(review_job(ref, f"cpu-{ref.number}"))
                 want = {r.head_sha for r in heads}
                 while True:
                     done = {r["head_sha"] for r in gh.check_runs(OWNER, REPO)

@@ -14,8 +14,8 @@ from collections.abc import Callable
 from pathlib import Path
 
 from bot.awesome.report import MARKER
+from bot.github.jobs import review_job
 from bot.github.pull import PullRef
-from bot.scale import jobs
 from bot.scale.queue import RedisQueue
 from bot.scale.settings import ScaleSettings
 from bot.scale.state import SharedState, connect
@@ -76,10 +76,10 @@ async def test_a_worker_killed_mid_review_loses_nothing(redis_url: str, tmp_path
         first = start_worker(env, tmp_path / "w1.log")
         second = None
         scale = ScaleSettings(redis_url)
-        queue = RedisQueue(SharedState(connect(scale)), scale, jobs.REVIEW)
+        queue = RedisQueue(SharedState(connect(scale)), scale)
         try:
             ref = PullRef(OWNER, REPO, 68, HEAD, BASE_SHA, "master", 1)
-            assert await queue.enqueue(ref.key, jobs.review_args(ref, "d-1"))
+            assert await queue.submit(review_job(ref, "d-1"))
             await until(lambda: bool(gh.check_runs(OWNER, REPO)), 30, "no review started")
             assert gh.check_runs(OWNER, REPO)[0]["status"] == "in_progress"
             second = start_worker(env, tmp_path / "w2.log")
@@ -120,9 +120,9 @@ async def test_a_worker_waits_for_redis_with_backoff_and_then_reviews(tmp_path: 
             assert "retrying in" in lines[0]
             with RedisServer(tmp_path / "redis", port=port):
                 scale = ScaleSettings(url)
-                queue = RedisQueue(SharedState(connect(scale)), scale, jobs.REVIEW)
+                queue = RedisQueue(SharedState(connect(scale)), scale)
                 ref = PullRef(OWNER, REPO, 68, HEAD, BASE_SHA, "master", 1)
-                assert await queue.enqueue(ref.key, jobs.review_args(ref, "d-1"))
+                assert await queue.submit(review_job(ref, "d-1"))
                 await until(lambda: any(r["status"] == "completed"
                                         for r in gh.check_runs(OWNER, REPO)), 60,
                             "no review after Redis came back")

@@ -14,7 +14,7 @@ from cachetools import LRUCache
 from bot.awesome.facts import Citation, LinkCheck, LinkStatus
 from bot.citations.cache import NOT_FOUND
 from bot.citations.settings import CitationSettings
-from bot.github.api import CallStats, Pacer
+from bot.github.api import CallStats, Pacer, RateLimited
 from bot.scale.settings import ScaleSettings
 from bot.scale.shared import SharedCitationCache, SharedETagAPI, SharedPacers, SharedTokens
 from bot.scale.state import SharedState, connect
@@ -76,9 +76,9 @@ async def test_renewing_a_lease_also_shortens_the_queues_claim_on_the_job(
 async def test_write_pacing_is_one_bucket_for_all_workers(redis_url: str) -> None:
     r1, r2 = connect(ScaleSettings(redis_url)), connect(ScaleSettings(redis_url))
     try:
-        p1 = SharedPacers(4, 120, r1).get(7)  # 2 writes a second, burst 10
-        p2 = SharedPacers(4, 120, r2).get(7)
-        other = SharedPacers(4, 120, r2).get(8)
+        p1 = SharedPacers(4, 120, 450, r1).get(7)  # 2 writes a second, burst 10
+        p2 = SharedPacers(4, 120, 450, r2).get(7)
+        other = SharedPacers(4, 120, 450, r2).get(8)
         for i in range(10):  # the burst, spent half by each worker
             await (p1 if i % 2 else p2).before_write()
         started = time.monotonic()
@@ -159,6 +159,42 @@ async def test_citations_and_link_checks_found_by_one_worker_are_known_to_the_ot
             "https://example.org/pdf", LinkStatus.OK, 200)
         assert two.get_link("https://example.org/down") is None  # a failure is not shared
         assert await r2.ttl("apb:cite:title:unknown paper") <= settings.unknown_ttl
+    finally:
+        await r1.aclose()
+        await r2.aclose()
+
+
+async def test_a_wait_github_asked_of_one_worker_holds_back_the_others(redis_url: str) -> None:
+    async with FakeGitHub() as gh, aiohttp.ClientSession() as http:
+        gh.add_repo(OWNER, REPO, installation_id=1)
+        token = gh.installation_token(1)
+        r1, r2 = connect(ScaleSettings(redis_url)), connect(ScaleSettings(redis_url))
+        try:
+            told = SharedPacers(4, 60, 450, r1).get(1)
+            told.block(30)  # a 403 with retry-after: 30 reached worker 1
+            await asyncio.sleep(0.1)
+            other = SharedETagAPI(http, token=token, base_url=gh.url,
+                                  pacer=SharedPacers(4, 60, 450, r2).get(1), redis=r2)
+            with pytest.raises(RateLimited):
+                await other.getitem(f"/repos/{OWNER}/{REPO}/pulls/1")
+            assert not gh.calls  # worker 2 did not ask GitHub at all
+        finally:
+            await r1.aclose()
+            await r2.aclose()
+
+
+async def test_the_hours_content_creation_budget_is_shared(redis_url: str) -> None:
+    r1, r2 = connect(ScaleSettings(redis_url)), connect(ScaleSettings(redis_url))
+    try:
+        p1 = SharedPacers(4, 6000, 3, r1).get(9)
+        p2 = SharedPacers(4, 6000, 3, r2).get(9)
+        await p1.before_write(creates=True)
+        await p2.before_write(creates=True)
+        await p1.before_write(creates=False)  # a write that creates nothing is not counted
+        await p2.before_write(creates=True)
+        with pytest.raises(RateLimited) as caught:
+            await p1.before_write(creates=True)
+        assert 3500 < caught.value.delay <= 3602  # the oldest creation leaves the hour then
     finally:
         await r1.aclose()
         await r2.aclose()

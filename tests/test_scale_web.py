@@ -81,9 +81,15 @@ async def test_a_delivery_sent_to_both_web_processes_is_reviewed_once(two: Two) 
     [comment] = two.gh.comments(OWNER, REPO, 68)
     assert comment["body"].startswith(MARKER)
     assert len(two.gh.reviews(OWNER, REPO, 68)) == 1
-    # the web process reports the depth of the queue in Redis
-    metrics = await (await two.web1.client.get("/metrics")).text()
-    assert 'awesome_papers_queue_depth{queue="redis"} 0.0' in metrics
+    # the web process reports the depth of the queue in Redis (counted every second)
+    deadline = time.monotonic() + 5
+    while True:
+        metrics = await (await two.web1.client.get("/metrics")).text()
+        if 'awesome_papers_queue_depth{queue="redis"} 0.0' in metrics:
+            break
+        assert 'awesome_papers_queue_depth{queue="redis"}' in metrics
+        assert time.monotonic() < deadline
+        await asyncio.sleep(0.2)
 
 
 async def test_a_delivery_whose_review_failed_can_be_redelivered(two: Two) -> None:

@@ -13,9 +13,9 @@ from dataclasses import dataclass
 import pytest
 
 from bot.awesome.report import MARKER
+from bot.github.jobs import review_job
 from bot.github.pull import PullRef
 from bot.github.settings import ServiceSettings
-from bot.scale import jobs
 from bot.scale.queue import RedisQueue
 from bot.scale.settings import ScaleSettings
 from bot.scale.state import SharedState, connect
@@ -46,7 +46,7 @@ class Cluster:
 
     async def review(self, number: int, head: str, delivery: str = "d") -> None:
         ref = PullRef(OWNER, REPO, number, head, BASE_SHA, "master", 1)
-        assert await self.queue.enqueue(ref.key, jobs.review_args(ref, delivery))
+        assert await self.queue.submit(review_job(ref, delivery))
 
     async def until(self, what: Callable[[], bool], timeout: float = 20) -> None:
         deadline = time.monotonic() + timeout
@@ -60,7 +60,7 @@ async def cluster(redis_url: str) -> AsyncIterator[Cluster]:
     async with FakeGitHub() as gh:
         gh.add_repo(OWNER, REPO, installation_id=1)
         scale = ScaleSettings(redis_url, lease=2.0)
-        queue = RedisQueue(SharedState(connect(scale)), scale, jobs.REVIEW)
+        queue = RedisQueue(SharedState(connect(scale)), scale)
         c = Cluster(gh, settings_for(gh), scale, queue, [], [])
         yield c
         for stop in c.stops:

@@ -50,7 +50,3 @@ class MemoryDeliveries:
     async def release(self, delivery: str) -> None:
         """Forget the claim."""
         self._ids.pop(delivery, None)
-
-    def pop(self, delivery: str, default: object = None) -> object:
-        """Forget the claim, from code that cannot await."""
-        return self._ids.pop(delivery, default)

@@ -1,72 +1,74 @@
-"""The review job that worker processes run: take the PR's turn, review, publish, let go.
+"""The jobs worker processes run: the service's own jobs (`bot.github.jobs`), carried by arq.
 
-A job is superseded when a newer one for its PR is queued; it waits (re-queued a second later by
-arq) while another job holds the PR's lease. While it runs it renews both the lease and arq's own
-claim on the job every `lease / 4` seconds, so when its worker is killed another worker re-runs
-it within one lease. A rate-limited review is re-queued for when GitHub allows it, freeing the
-worker meanwhile.
+A job is superseded when a newer one for its PR (its `key`) is queued, unless it is a re-queued
+attempt (that one still runs once, to finish the check run it started). It waits (re-queued a
+second later by arq) while another job holds the PR's lease. While it runs it renews both the
+lease and arq's own claim on the job every `lease / 4` seconds, so when its worker is killed
+another worker re-runs it within one lease. A job GitHub asked to wait (`RetryLater`) is queued
+again for later as its next attempt, freeing the worker meanwhile.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
-import dataclasses
 import logging
-import time
-from collections.abc import Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
 
 from arq import Retry
 from arq.constants import in_progress_key_prefix
 from redis.exceptions import RedisError
 
-from bot.github.handler import JobResult, Outcome, Reviewer
 from bot.github.pull import PullRef
+from bot.github.queue import Attempt, Job, RetryLater
 from bot.scale.settings import ScaleSettings
 from bot.scale.state import SharedState
 
 log = logging.getLogger("bot.worker")
-REVIEW = "review"
+FUNCTION = "job"
 TURN_WAIT = 1.0
 MAX_STARTS = 3
-MAX_TRIES = 1_000_000  # waits for a turn count as tries; crash loops are capped by MAX_STARTS
+MAX_TRIES = 1_000_000  # waits for a turn count as arq tries; crash loops are capped by MAX_STARTS
 
 
-def ref_json(ref: PullRef) -> dict[str, Any]:
-    """A PullRef as job arguments."""
-    return dataclasses.asdict(ref)
+def job_args(job: Job) -> dict[str, Any]:
+    """A job as arq's JSON arguments."""
+    return {"key": job.key, "head": job.head, "delivery": job.delivery, "task": dict(job.task),
+            "attempt": job.attempt}
 
 
-def ref_from(data: Mapping[str, Any]) -> PullRef:
-    """The PullRef of job arguments."""
-    return PullRef(**{f.name: data.get(f.name) for f in dataclasses.fields(PullRef)})
+def job_from(data: Mapping[str, Any]) -> Job:
+    """The job of arq's arguments."""
+    return Job(str(data["key"]), str(data["head"]), str(data.get("delivery", "-")),
+               dict(data.get("task") or {}), attempt=int(data.get("attempt", 1)))
 
 
 class WorkerRuntime:
-    """What one worker process's jobs share: the reviewer and the Redis state."""
+    """What one worker process's jobs share: the job runner and the Redis state."""
 
-    def __init__(self, reviewer: Reviewer, state: SharedState, scale: ScaleSettings) -> None:
-        self.reviewer = reviewer
+    def __init__(self, runner: Callable[[Attempt], Awaitable[object]], state: SharedState,
+                 scale: ScaleSettings, *, max_attempts: int,
+                 requeue: Callable[[Job, float, int], Awaitable[object]],
+                 give_up: Callable[[Job], Awaitable[object]] | None = None) -> None:
+        self.runner = runner
         self.state = state
         self.scale = scale
+        self.max_attempts = max_attempts
+        self.requeue = requeue
+        self.give_up = give_up
         self.outcomes: dict[str, int] = {}
 
-    async def run(self, pr: PullRef, seq: int, delivery: str, job_id: str) -> str:
-        """One job: superseded, waiting for the PR's turn, or a review."""
-        if await self.state.newest(pr.key) > seq:
-            return self._count(Outcome.SUPERSEDED.value)
-        owner = job_id
-        if not await self.state.take_lease(pr.key, owner, self.scale.lease):
+    async def run(self, job: Job, seq: int, job_id: str) -> str:
+        """One attempt: superseded, waiting for the PR's turn, or run."""
+        if job.attempt == 1 and await self.state.newest(job.key) > seq:
+            return self._count("superseded")
+        if not await self.state.take_lease(job.key, job_id, self.scale.lease):
             raise Retry(defer=TURN_WAIT)
         try:
-            await self._renew(pr, owner, job_id)
+            await self._renew(job, job_id)
             if await self.state.count_start(job_id) > MAX_STARTS:
-                log.error("review crashed its worker repeatedly; giving up",
-                          extra={"delivery": delivery, "pr": pr.key, "head": pr.head_sha})
-                await self.state.release_delivery(delivery)
-                await self.state.forget_starts(job_id)
-                return self._count("abandoned")
+                return await self._abandon(job, job_id)
             newest = seq
 
             async def beat() -> None:
@@ -74,35 +76,47 @@ class WorkerRuntime:
                 while True:
                     await asyncio.sleep(self.scale.beat)
                     with contextlib.suppress(RedisError, OSError):
-                        await self._renew(pr, owner, job_id)
-                        newest = await self.state.newest(pr.key)
+                        await self._renew(job, job_id)
+                        newest = await self.state.newest(job.key)
 
+            attempt = Attempt(job, lambda: newest <= seq, job.attempt >= self.max_attempts)
             beating = asyncio.create_task(beat())
             try:
-                result = await self.reviewer.review(pr, delivery=delivery,
-                                                    is_current=lambda: newest <= seq)
+                await self.runner(attempt)
+            except RetryLater as exc:
+                if attempt.last:
+                    log.warning("gave up", extra={"delivery": job.delivery, "pr": job.key,
+                                                  "reason": exc.reason})
+                    return self._count("gave-up")
+                log.info("deferred", extra={"delivery": job.delivery, "pr": job.key,
+                                            "head": job.head, "reason": exc.reason})
+                await self.requeue(job.later(exc.delay), exc.delay, seq)
+                return self._count("deferred")
             finally:
                 beating.cancel()
-            await self._after(result, delivery, job_id)
-            return self._count(result.outcome.value)
+                with contextlib.suppress(RedisError, OSError):
+                    await self.state.forget_starts(job_id)
+            return self._count("done")
         finally:
             with contextlib.suppress(RedisError, OSError):
-                await self.state.drop_lease(pr.key, owner)
+                await self.state.drop_lease(job.key, job_id)
 
-    async def _renew(self, pr: PullRef, owner: str, job_id: str) -> None:
+    async def _renew(self, job: Job, job_id: str) -> None:
         """Hold the PR's lease and arq's claim on the job for one more lease."""
-        if not await self.state.renew_lease(pr.key, owner, self.scale.lease,
+        if not await self.state.renew_lease(job.key, job_id, self.scale.lease,
                                             also=in_progress_key_prefix + job_id):
-            log.warning("lost the PR's lease", extra={"pr": pr.key, "head": pr.head_sha})
+            log.warning("lost the PR's lease", extra={"pr": job.key, "head": job.head})
 
-    async def _after(self, result: JobResult, delivery: str, job_id: str) -> None:
-        """Let a failed delivery be redelivered; re-queue a rate-limited one for later."""
+    async def _abandon(self, job: Job, job_id: str) -> str:
+        """The job killed its worker again and again: stop, and say so where people look."""
+        log.error("the job crashed its worker repeatedly; giving up",
+                  extra={"delivery": job.delivery, "pr": job.key, "head": job.head})
+        await self.state.release_delivery(job.delivery)
         await self.state.forget_starts(job_id)
-        not_before = getattr(result, "not_before", None)
-        if not_before is not None:
-            raise Retry(defer=max(0.0, float(not_before) - time.time()))
-        if result.outcome is Outcome.FAILED:
-            await self.state.release_delivery(delivery)
+        if self.give_up is not None:
+            with contextlib.suppress(Exception):
+                await self.give_up(job)
+        return self._count("abandoned")
 
     def _count(self, outcome: str) -> str:
         """Tally an outcome (for logs and tests) and return it."""
@@ -110,13 +124,13 @@ class WorkerRuntime:
         return outcome
 
 
-def review_args(ref: PullRef, delivery: str) -> dict[str, Any]:
-    """The arguments of a review job."""
-    return {"pr": ref_json(ref), "delivery": delivery}
+def pull_of(job: Job) -> PullRef | None:
+    """The pull request of a review job."""
+    pr = job.task.get("pr")
+    return PullRef(**pr) if job.task.get("kind") == "review" and isinstance(pr, dict) else None
 
 
-async def review(ctx: dict[str, Any], job: dict[str, Any], seq: int) -> str:
+async def run_job(ctx: dict[str, Any], job: dict[str, Any], seq: int) -> str:
     """The arq job function."""
     runtime: WorkerRuntime = ctx["runtime"]
-    return await runtime.run(ref_from(job["pr"]), int(seq), str(job.get("delivery", "-")),
-                             str(ctx["job_id"]))
+    return await runtime.run(job_from(job), int(seq), str(ctx["job_id"]))

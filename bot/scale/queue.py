@@ -17,7 +17,8 @@ from typing import Any
 from redis.exceptions import RedisError
 
 from bot.github.deliveries import QueueUnavailable
-from bot.github.pull import PullRef
+from bot.github.queue import Job
+from bot.scale.jobs import FUNCTION, job_args
 from bot.scale.settings import ScaleSettings
 from bot.scale.state import SharedState
 
@@ -28,10 +29,9 @@ REDIS_FAULTS = (RedisError, OSError)
 class RedisQueue:
     """Enqueues review jobs into arq's queue in Redis; workers elsewhere run them."""
 
-    def __init__(self, state: SharedState, scale: ScaleSettings, function: str) -> None:
+    def __init__(self, state: SharedState, scale: ScaleSettings) -> None:
         self.state = state
         self.scale = scale
-        self.function = function
         self.accepting = True
         self.completed = 0
         self._depth = 0
@@ -67,7 +67,7 @@ class RedisQueue:
                 return False
             number = seq if seq is not None else await self.state.next_seq()
             job = await self.redis.enqueue_job(
-                self.function, dict(args), number, _job_id=f"{number}.{attempt}",
+                FUNCTION, dict(args), number, _job_id=f"{number}.{attempt}",
                 _defer_by=defer or None)
             if job is None:  # that very job is already queued
                 return True
@@ -77,11 +77,14 @@ class RedisQueue:
         self._depth += 1
         return True
 
-    async def submit_ref(self, ref: PullRef, delivery: str) -> bool:
-        """Queue the review of one PR head."""
-        from bot.scale.jobs import review_args
+    async def submit(self, job: Job) -> bool:
+        """Queue a job (the service's interface); False when the queue is full."""
+        return await self.enqueue(job.key, job_args(job))
 
-        return await self.enqueue(ref.key, review_args(ref, delivery))
+    async def requeue(self, job: Job, delay: float, seq: int) -> None:
+        """Queue a job's next attempt `delay` seconds from now, keeping its place among the
+        PR's jobs (a newer head still supersedes it)."""
+        await self.enqueue(job.key, job_args(job), defer=delay, seq=seq, attempt=job.attempt)
 
     async def reachable(self) -> bool:
         """True when Redis answers (and the depth is fresh)."""
@@ -118,3 +121,31 @@ class RedisQueue:
         with contextlib.suppress(*REDIS_FAULTS):
             await self.redis.aclose()
         return 0
+
+
+class RedisDeliveries:
+    """Delivery claims in Redis, shared by every web and worker process."""
+
+    def __init__(self, state: SharedState) -> None:
+        self.state = state
+
+    async def seen(self, delivery: str) -> bool:
+        """True when some process claimed the delivery."""
+        try:
+            return await self.state.delivery_claimed(delivery)
+        except REDIS_FAULTS as exc:
+            raise QueueUnavailable(type(exc).__name__) from exc
+
+    async def claim(self, delivery: str) -> bool:
+        """Claim the delivery for this process (SET NX: one winner among all)."""
+        try:
+            return await self.state.claim_delivery(delivery)
+        except REDIS_FAULTS as exc:
+            raise QueueUnavailable(type(exc).__name__) from exc
+
+    async def release(self, delivery: str) -> None:
+        """Forget the claim."""
+        try:
+            await self.state.release_delivery(delivery)
+        except REDIS_FAULTS as exc:
+            raise QueueUnavailable(type(exc).__name__) from exc

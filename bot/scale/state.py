@@ -73,6 +73,10 @@ class SharedState:
         return bool(await self.redis.set(f"{PREFIX}delivery:{delivery}", b"1", nx=True,
                                          ex=DELIVERY_TTL))
 
+    async def delivery_claimed(self, delivery: str) -> bool:
+        """True while a claim on the delivery stands."""
+        return bool(await self.redis.exists(f"{PREFIX}delivery:{delivery}"))
+
     async def release_delivery(self, delivery: str) -> None:
         """Forget a delivery whose review failed or was never queued, so a redelivery counts."""
         await self.redis.delete(f"{PREFIX}delivery:{delivery}")

@@ -20,8 +20,10 @@ from arq.worker import func
 from redis.exceptions import RedisError
 
 from bot.citations.settings import CitationSettings
+from bot.github.jobs import JobRunner
 from bot.github.settings import ServiceSettings
 from bot.scale import jobs
+from bot.scale.queue import RedisDeliveries, RedisQueue
 from bot.scale.settings import ScaleSettings
 from bot.scale.shared import SharedReviewer
 from bot.scale.state import SharedState, connect, dumps, loads
@@ -31,9 +33,9 @@ BACKOFF_MAX = 30.0
 
 
 def arq_worker(runtime: jobs.WorkerRuntime, scale: ScaleSettings) -> Worker:
-    """The arq worker running review jobs with this process's runtime."""
+    """The arq worker running the service's jobs with this process's runtime."""
     return Worker(
-        functions=[func(jobs.review, name=jobs.REVIEW, max_tries=jobs.MAX_TRIES)],
+        functions=[func(jobs.run_job, name=jobs.FUNCTION, max_tries=jobs.MAX_TRIES)],
         redis_pool=runtime.state.redis, queue_name=scale.queue_name, handle_signals=False,
         max_jobs=scale.jobs_per_worker, job_timeout=scale.job_timeout, keep_result=0,
         poll_delay=0.2, ctx={"runtime": runtime}, job_serializer=dumps,
@@ -81,7 +83,13 @@ async def serve_worker(settings: ServiceSettings, scale: ScaleSettings, *,
             state = SharedState(redis)
             reviewer = SharedReviewer(settings, session, redis, citations=cite,
                                       citation_session=cite_session)
-            worker = arq_worker(jobs.WorkerRuntime(reviewer, state, scale), scale)
+            queue = RedisQueue(state, scale)
+            runner = JobRunner(lambda r=reviewer: r, queue,  # type: ignore[arg-type]
+                               RedisDeliveries(state))
+            runtime = jobs.WorkerRuntime(runner, state, scale,
+                                         max_attempts=settings.max_attempts,
+                                         requeue=queue.requeue, give_up=reviewer.give_up)
+            worker = arq_worker(runtime, scale)
             try:
                 await redis.ping()
                 log.info("worker started", extra={"status": "ready"})
