@@ -7,6 +7,8 @@ import logging
 import sys
 from collections.abc import Iterable
 
+from bot.scrub import remember, scrub
+
 FIELDS = ("delivery", "repo", "pr", "head", "outcome", "conclusion", "reads", "writes",
           "duration_ms", "reason", "step", "status", "abandoned")
 
@@ -16,16 +18,14 @@ class KeyValueFormatter(logging.Formatter):
 
     def __init__(self, secrets: Iterable[str] = ()) -> None:
         super().__init__("%(asctime)s %(levelname)s %(name)s %(message)s")
-        self._secrets = tuple(s for s in secrets if s and len(s) >= 4)
+        remember(*secrets)
 
     def format(self, record: logging.LogRecord) -> str:
         """The line, with known extras appended and secrets scrubbed."""
         line = super().format(record)
         extras = " ".join(f"{k}={getattr(record, k)}" for k in FIELDS if hasattr(record, k))
         text = f"{line} {extras}" if extras else line
-        for secret in self._secrets:
-            text = text.replace(secret, "***")
-        return text.replace("\n", "\\n")
+        return scrub(text).replace("\n", "\\n")
 
 
 def configure(secrets: Iterable[str] = (), level: int = logging.INFO) -> None:

@@ -31,12 +31,13 @@ import aiohttp
 from bot.awesome.facts import Citation, Facts
 from bot.awesome.model import Entry
 from bot.citations.cache import NOT_FOUND, CitationCache, Missing, Outcome, Unverified
-from bot.citations.http import Deadline, JsonSource, SourceError, seconds_text
+from bot.citations.http import Deadline, JsonSource, SourceError, seconds_text, without_urls
 from bot.citations.links import LinkChecker, LinkReport, link_session
 from bot.citations.openalex import OpenAlex
 from bot.citations.resolve import PaperRef, resolve, same_title
 from bot.citations.semantic_scholar import BATCH_LIMIT, SemanticScholar
 from bot.citations.settings import CitationSettings
+from bot.scrub import remember, scrub
 
 log = logging.getLogger(__name__)
 
@@ -308,6 +309,7 @@ async def gather_facts(
     `settings.budget` seconds, with `Facts.unavailable` saying what could not be verified.
     """
     deadline = Deadline(settings.budget)
+    remember(settings.s2_api_key, settings.openalex_api_key)
     cache = cache if cache is not None else CitationCache.from_settings(settings)
     wanted: dict[str, PaperRef] = {}
     for entry in entries:
@@ -358,7 +360,7 @@ async def gather_facts(
     return Facts(
         citations=MappingProxyType(by_entry),
         links=MappingProxyType(dict(report.checks)),
-        unavailable=tuple(dict.fromkeys(lines)),
+        unavailable=tuple(dict.fromkeys(scrub(without_urls(line)) for line in lines)),
         offline=run.offline if run is not None else False,
         not_found=not_found,
         mismatched=MappingProxyType(mismatched),

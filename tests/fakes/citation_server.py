@@ -35,9 +35,9 @@ serves until interrupted; `--port 0` picks a free port (read it from those lines
         python -m bot check ...
 
 A paper spec is `KIND:VALUE[@YEAR]=COUNT[|TITLE]` with KIND one of ARXIV, DOI, ACL or TITLE (a
-paper given by id without `|TITLE` gets the title "Paper <id>"); `--papers-json FILE` takes a list of objects with
-FakePaper's fields for anything richer (`{"title": ..., "year": 2014, "citations": 3000,
-"arxiv": "1412.6980", "in_s2": false}`). `--help` lists the failure switches.
+paper given by id without `|TITLE` gets the title "Paper <id>"); `--papers-json FILE` takes a
+list of objects with FakePaper's fields for anything richer (`{"title": ..., "year": 2014,
+"citations": 3000, "arxiv": "1412.6980", "in_s2": false}`). `--help` lists the failure switches.
 """
 
 from __future__ import annotations
@@ -682,7 +682,8 @@ def build_arg_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--host", default="127.0.0.1")
     p.add_argument("--port", type=int, default=0, help="0 picks a free port")
-    p.add_argument("--paper", action="append", default=[], metavar="KIND:VALUE[@YEAR]=COUNT[|TITLE]")
+    p.add_argument("--paper", action="append", default=[],
+                   metavar="KIND:VALUE[@YEAR]=COUNT[|TITLE]")
     p.add_argument("--papers-json", metavar="FILE", help="a JSON list of FakePaper objects")
     p.add_argument("--latency", type=float, default=0.0, help="seconds added to each API call")
     p.add_argument("--s2-api-key", help="the only x-api-key accepted (others get 403)")
