@@ -319,6 +319,12 @@ class DiffLine:
 
 def parse_patch(patch: str) -> list[DiffLine]:
     """The commentable lines of a GitHub `patch` (positions count on across hunk headers)."""
+    return list(_parse_patch(patch))
+
+
+@functools.lru_cache(maxsize=64)
+def _parse_patch(patch: str) -> tuple[DiffLine, ...]:
+    """parse_patch, remembered (a review's comments all anchor in the same few patches)."""
     out: list[DiffLine] = []
     position, hunk, old, new = 0, -1, 0, 0
     rows = patch.split("\n")
@@ -348,14 +354,14 @@ def parse_patch(patch: str) -> list[DiffLine]:
             out.append(DiffLine(position, hunk, " ", old, new))
             old += 1
             new += 1
-    return out
+    return tuple(out)
 
 
 def diff_anchor(patch: str | None, side: str, line: int) -> DiffLine | None:
     """The diff line a review comment at (side, line) targets, or None if not in the diff."""
     if not patch:
         return None
-    for row in parse_patch(patch):
+    for row in _parse_patch(patch):
         if side == "RIGHT" and row.kind in "+ " and row.new == line:
             return row
         if side == "LEFT" and row.kind in "- " and row.old == line:
