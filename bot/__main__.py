@@ -10,7 +10,7 @@ from pathlib import Path
 from bot import __version__
 from bot.awesome.outline import outline
 from bot.awesome.parse import ReadmeError, decode_readme, parse
-from bot.cli import audit, check
+from bot.cli import action, audit, check
 
 
 def _cmd_parse(args: argparse.Namespace) -> int:
@@ -48,13 +48,6 @@ def _cmd_serve(args: argparse.Namespace) -> int:
     return 0
 
 
-def _cmd_action(args: argparse.Namespace) -> int:
-    """The GitHub Action door (imported on use: it needs the HTTP stack, `check` does not)."""
-    from bot.cli.action import run_action
-
-    return run_action(args)
-
-
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser for all subcommands."""
     p = argparse.ArgumentParser(prog="python -m bot", description=__doc__)
@@ -64,8 +57,7 @@ def build_parser() -> argparse.ArgumentParser:
     sp.add_argument("readme", nargs="?", default="README.md")
     sp.set_defaults(func=_cmd_parse)
     check.add_parser(sub)
-    act = sub.add_parser("action", help="review the pull request of a GitHub Actions run")
-    act.set_defaults(func=_cmd_action)
+    action.add_parser(sub)
     audit.add_parser(sub)
     sv = sub.add_parser("serve", help="run the GitHub webhook service")
     sv.set_defaults(func=_cmd_serve)
