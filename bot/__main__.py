@@ -40,6 +40,7 @@ def build_parser() -> argparse.ArgumentParser:
                     "kind and entry count, and the criteria found in the README (year window, "
                     "thresholds, top-100 size).\n\nExit status: 0, or 2 when the file "
                     "cannot be read.",
+                    environment=(("(none)", "parse reads no environment settings"),),
                     examples=(("the list in this directory", "python -m bot parse"),
                               ("another file", "python -m bot parse path/to/README.md")))
     sp.add_argument("readme", nargs="?", default="README.md",
