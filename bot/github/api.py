@@ -26,6 +26,7 @@ from cachetools import LRUCache, TTLCache
 from gidgethub.aiohttp import GitHubAPI
 
 from bot import metrics
+from bot.scrub import SCRUBBER
 
 USER_AGENT = "awesome-papers-bot"
 # POSTs that create content (GitHub's content-creation limits count them).
@@ -216,6 +217,8 @@ class BotGitHubAPI(GitHubAPI):
         creates = method == "POST" and bool(_CREATES_CONTENT.search(path))
         look_first = method == "POST" and bool(_LOOK_FIRST.search(path))
         attempt = 0
+        if body and method in WRITE_METHODS:
+            body = SCRUBBER.bytes(body)  # no secret reaches a comment, check run or label
         while True:
             attempt += 1
             self.pacer.check()
