@@ -93,7 +93,7 @@ class Service:
 
     async def settle(self) -> None:
         """Wait until every queued review has finished."""
-        assert await self.client.app[QUEUE].join(timeout=20)
+        assert await self.client.app[QUEUE].join(timeout=60)  # a deadlock guard, not a target
 
     @property
     def reviewer(self):

@@ -21,6 +21,7 @@ from cachetools import LRUCache
 from gidgethub import BadRequest, GitHubException
 
 from bot import metrics
+from bot.awesome.facts import NO_FACTS, Facts
 from bot.awesome.report import Conclusion, Review
 from bot.awesome.review import conclude, prepare
 from bot.citations.cache import CitationCache
@@ -65,6 +66,9 @@ class JobResult:
     check_run_id: int | None = None
     via_status: bool = False
     retry_after: float | None = None  # DEFERRED: run again this many seconds from now
+    review: Review | None = None  # what was computed, published or not (the Action shows it)
+    facts: Facts | None = None
+    unreachable: bool = False  # GitHub could not be reached
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,6 +77,7 @@ class _Readme:
 
     review: Review
     path: str
+    facts: Facts
 
 
 def backoff(exc: RateLimited | TransientError, attempt: int) -> float:
@@ -105,6 +110,7 @@ class Reviewer:
         self.known_labels: dict[str, set[str]] = {}
         self.labels = publish.LabelSync(self.known_labels)
         self.own_logins: set[str] = set()  # logins our comments came back with (token mode)
+        self.offline = False  # the Action's `offline: true`: no lookups, no link checks
         self.gather = gather_facts  # a worker process loads and saves its cache around it
         self.abandon_on_cancel = True  # False where a cancelled job is re-run elsewhere
 
@@ -148,6 +154,9 @@ class Reviewer:
                                             new_run=new_run)
             if result.outcome is not Outcome.DEFERRED:
                 return result
+            if result.unreachable:  # GitHub is down: say so now rather than wait for it
+                return await self.review_once(pr, delivery=delivery, is_current=is_current,
+                                              attempt=attempt + 1, last=True, new_run=new_run)
             await asyncio.sleep(result.retry_after or 0)
         return result
 
@@ -213,6 +222,7 @@ class Reviewer:
                 if not done and check_id is None:
                     check_id = await self._start(gh, pr, result)
                 computed = await work
+                result.review, result.facts = computed.review, computed.facts
                 newest = None if not is_current() else await pull_from_api(
                     gh, pr.owner, pr.repo, pr.number, pr.installation_id)
                 if newest is not None and newest.head_sha == pr.head_sha:
@@ -243,6 +253,7 @@ class Reviewer:
             raise
         except (RateLimited, TransientError) as exc:
             reason = _reason(exc)
+            result.unreachable = isinstance(exc, TransientError)
             if not last:
                 result.outcome = Outcome.DEFERRED
                 result.retry_after = backoff(exc, attempt)
@@ -269,6 +280,7 @@ class Reviewer:
         reason = _reason(exc)
         result.outcome = Outcome.FAILED
         result.problems.append(reason)
+        result.unreachable = isinstance(exc, TransientError | aiohttp.ClientError | TimeoutError)
         expected = isinstance(exc, GitHubException | TransientError | PermissionError
                               | RateLimited | aiohttp.ClientError | TimeoutError)
         log.log(logging.WARNING if expected else logging.ERROR, "review failed",
@@ -317,13 +329,13 @@ class Reviewer:
         # Parsing and rules are CPU work: off the event loop, so deliveries keep being answered.
         prepared = await asyncio.to_thread(prepare, base, head, config_text=config_text,
                                            path=path)
-        facts = await self.gather(prepared.citation_entries(), self.citations,
-                                   session=self.citation_session, cache=self.citation_cache,
-                                   check_links=self.settings.check_links,
-                                   link_entries=prepared.link_entries())
+        facts = NO_FACTS if self.offline else await self.gather(
+            prepared.citation_entries(), self.citations, session=self.citation_session,
+            cache=self.citation_cache, check_links=self.settings.check_links,
+            link_entries=prepared.link_entries())
         review = await asyncio.to_thread(conclude, prepared, facts,
                                          commentable=added_lines(readme.get("patch")))
-        return _Readme(review, path)
+        return _Readme(review, path, facts)
 
     async def _start(self, gh: BotGitHubAPI, pr: PullRef, result: JobResult) -> int | None:
         """Show that the review is running: a check run, or a pending commit status."""
