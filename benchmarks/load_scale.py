@@ -70,7 +70,7 @@ from tests.redis_kit import RedisServer, free_port  # noqa: E402
 from tests.service_kit import SECRET, readme_file  # noqa: E402
 
 OWNER, REPO = "terryum", "awesome-deep-learning-papers"
-JOB_LINE = re.compile(r"(\d+\.\d+):review")
+JOB_LINE = re.compile(r"(\d+\.\d+):job\b")
 ANCHOR = "### Appendix: More than Top 100\n"
 
 

@@ -13,6 +13,8 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import random
+import time
 from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
 
@@ -63,6 +65,9 @@ class WorkerRuntime:
         """One attempt: superseded, waiting for the PR's turn, or run."""
         if job.attempt == 1 and await self.state.newest(job.key) > seq:
             return self._count("superseded")
+        wait = await self.state.blocked_until(pacer_key(job)) - time.time()
+        if wait > 0:  # GitHub told another worker to wait: no attempt spent asking again
+            raise Retry(defer=wait + random.uniform(0, min(5.0, wait)))
         if not await self.state.take_lease(job.key, job_id, self.scale.lease):
             raise Retry(defer=TURN_WAIT)
         try:
@@ -122,6 +127,15 @@ class WorkerRuntime:
         """Tally an outcome (for logs and tests) and return it."""
         self.outcomes[outcome] = self.outcomes.get(outcome, 0) + 1
         return outcome
+
+
+def pacer_key(job: Job) -> str:
+    """The installation (or, in token mode, the repository) whose pacing the job shares."""
+    task = job.task
+    pr = task.get("pr") if isinstance(task.get("pr"), dict) else None
+    where = pr if pr is not None else task
+    inst = where.get("installation_id")
+    return str(inst or f"{where.get('owner')}/{where.get('repo')}")
 
 
 def pull_of(job: Job) -> PullRef | None:

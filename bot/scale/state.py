@@ -111,6 +111,14 @@ class SharedState:
         """Give the lease back if it is still ours."""
         await self._release(keys=[f"{PREFIX}lease:{pr_key}"], args=[owner])
 
+    async def blocked_until(self, pacer_key: str) -> float:
+        """When GitHub's latest "wait" for an installation ends (epoch seconds; 0: none)."""
+        raw = await self.redis.get(f"{PREFIX}pace:{pacer_key}:blocked")
+        try:
+            return float(raw or 0)
+        except ValueError:
+            return 0.0
+
     async def count_start(self, job_id: str) -> int:
         """How many times this job has started reviewing (a crash loop shows as a high count)."""
         key = f"{PREFIX}starts:{job_id}"
