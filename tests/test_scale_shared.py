@@ -48,6 +48,9 @@ async def test_the_newest_job_of_a_pr_wins_whatever_order_announcements_arrive_i
     assert await b.announce("o/r#1", s2) == s2
     assert await a.announce("o/r#1", s1) == s2  # the slower web process cannot go back
     assert await a.newest("o/r#1") == s2 and await a.newest("o/r#2") == 0
+    assert await b.newer_pending("o/r#1", s1)  # a newer head waits: s1 is not current
+    await a.finished("o/r#1", s2)
+    assert not await b.newer_pending("o/r#1", s1)  # it ended: nothing newer is coming
 
 
 async def test_one_lease_per_pr_renewed_only_by_its_holder_and_lost_when_it_goes_silent(

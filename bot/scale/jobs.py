@@ -1,11 +1,13 @@
 """The jobs worker processes run: the service's own jobs (`bot.github.jobs`), carried by arq.
 
 A job is superseded when a newer one for its PR (its `key`) is queued, unless it is a re-queued
-attempt (that one still runs once, to finish the check run it started). It waits (re-queued a
-second later by arq) while another job holds the PR's lease. While it runs it renews both the
-lease and arq's own claim on the job every `lease / 4` seconds, so when its worker is killed
-another worker re-runs it within one lease. A job GitHub asked to wait (`RetryLater`) is queued
-again for later as its next attempt, freeing the worker meanwhile.
+attempt (that one still runs once, to finish the check run it started); while it runs,
+`is_current()` is False as long as a newer job of its PR is queued and has not ended. It waits
+(re-queued a second later by arq) while another job holds the PR's lease, and until GitHub's
+"wait" for its installation is over. While it runs it renews both the lease and arq's own claim
+on the job every `lease / 4` seconds, so when its worker is killed another worker re-runs it
+within one lease. A job GitHub asked to wait (`RetryLater`) is queued again for later as its
+next attempt, freeing the worker meanwhile.
 """
 
 from __future__ import annotations
@@ -74,17 +76,20 @@ class WorkerRuntime:
             await self._renew(job, job_id)
             if await self.state.count_start(job_id) > MAX_STARTS:
                 return await self._abandon(job, job_id)
-            newest = seq
+            newer = await self.state.newer_pending(job.key, seq)
 
             async def beat() -> None:
-                nonlocal newest
+                nonlocal newer
+                renewed = time.monotonic()
                 while True:
-                    await asyncio.sleep(self.scale.beat)
+                    await asyncio.sleep(min(1.0, self.scale.beat))
                     with contextlib.suppress(RedisError, OSError):
-                        await self._renew(job, job_id)
-                        newest = await self.state.newest(job.key)
+                        if time.monotonic() - renewed >= self.scale.beat:
+                            await self._renew(job, job_id)
+                            renewed = time.monotonic()
+                        newer = await self.state.newer_pending(job.key, seq)
 
-            attempt = Attempt(job, lambda: newest <= seq, job.attempt >= self.max_attempts)
+            attempt = Attempt(job, lambda: not newer, job.attempt >= self.max_attempts)
             beating = asyncio.create_task(beat())
             try:
                 await self.runner(attempt)
@@ -92,6 +97,7 @@ class WorkerRuntime:
                 if attempt.last:
                     log.warning("gave up", extra={"delivery": job.delivery, "pr": job.key,
                                                   "reason": exc.reason})
+                    await self.state.finished(job.key, seq)
                     return self._count("gave-up")
                 log.info("deferred", extra={"delivery": job.delivery, "pr": job.key,
                                             "head": job.head, "reason": exc.reason})
@@ -101,6 +107,7 @@ class WorkerRuntime:
                 beating.cancel()
                 with contextlib.suppress(RedisError, OSError):
                     await self.state.forget_starts(job_id)
+            await self.state.finished(job.key, seq)
             return self._count("done")
         finally:
             with contextlib.suppress(RedisError, OSError):
