@@ -181,6 +181,15 @@ async def test_a_wait_github_asked_of_one_worker_holds_back_the_others(redis_url
             with pytest.raises(RateLimited):
                 await other.getitem(f"/repos/{OWNER}/{REPO}/pulls/1")
             assert not gh.calls  # worker 2 did not ask GitHub at all
+            gh.add_pull(OWNER, REPO, 2, base_sha="a" * 40, head_sha="b" * 40, files=[])
+            brief = SharedPacers(4, 60, 450, r1).get(2)
+            brief.block(1)  # a short wait is sat out in place: no attempt lost to it
+            await asyncio.sleep(0.1)
+            started = time.monotonic()
+            later = SharedETagAPI(http, token=token, base_url=gh.url,
+                                  pacer=SharedPacers(4, 60, 450, r2).get(2), redis=r2)
+            assert (await later.getitem(f"/repos/{OWNER}/{REPO}/pulls/2"))["number"] == 2
+            assert time.monotonic() - started >= 0.8 and len(gh.calls) == 1
         finally:
             await r1.aclose()
             await r2.aclose()
