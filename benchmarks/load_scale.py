@@ -351,10 +351,15 @@ def judge(args: argparse.Namespace, gh: ChaosGitHub, prs: list[PR], variants: di
     lost: list[str] = []
     dup_summary = dup_review = dup_check = 0
     in_progress = 0
+    open_runs: list[str] = []
     for pr in prs:
         runs = [r for r in gh.check_runs(pr.owner, pr.repo)
                 if r["name"] == CHECK_NAME and r["head_sha"] in set(pr.heads)]
-        in_progress += sum(1 for r in runs if r["status"] != "completed")
+        for r in runs:
+            if r["status"] != "completed":
+                in_progress += 1
+                open_runs.append(f"{pr.key} head #{pr.heads.index(r['head_sha'])} of "
+                                 f"{len(pr.heads) - 1} (run {r['id']})")
         summaries = [c for c in gh.comments(pr.owner, pr.repo, pr.number)
                      if (c.get("body") or "").startswith(MARKER)]
         dup_summary += max(0, len(summaries) - 1)
@@ -420,7 +425,7 @@ def judge(args: argparse.Namespace, gh: ChaosGitHub, prs: list[PR], variants: di
     if dup_summary or dup_review or dup_check:
         problems.append("duplicates found")
     if in_progress:
-        problems.append(f"{in_progress} check runs left in progress")
+        problems.append(f"{in_progress} check runs left in progress: {', '.join(open_runs)}")
     if not d.drained:
         problems.append("the queue did not drain")
     if d.killed and d.killed_jobs and (not taken or max(taken) > 60):

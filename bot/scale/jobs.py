@@ -1,13 +1,13 @@
 """The jobs worker processes run: the service's own jobs (`bot.github.jobs`), carried by arq.
 
 A job is superseded when a newer one for its PR (its `key`) is queued, unless it is a re-queued
-attempt (that one still runs once, to finish the check run it started); while it runs,
-`is_current()` is False as long as a newer job of its PR is queued and has not ended. It waits
-(re-queued a second later by arq) while another job holds the PR's lease, and until GitHub's
-"wait" for its installation is over. While it runs it renews both the lease and arq's own claim
-on the job every `lease / 4` seconds, so when its worker is killed another worker re-runs it
-within one lease. A job GitHub asked to wait (`RetryLater`) is queued again for later as its
-next attempt, freeing the worker meanwhile.
+attempt or a dead worker's job (those still run once, to finish the check run they started);
+while it runs, `is_current()` is False as long as a newer job of its PR is queued and has not
+ended. It waits (re-queued a second later by arq) while another job holds the PR's lease, and
+until GitHub's "wait" for its installation is over. While it runs it renews both the lease and
+arq's own claim on the job every `lease / 4` seconds, so when its worker is killed another
+worker re-runs it within one lease. A job GitHub asked to wait (`RetryLater`) is queued again
+for later as its next attempt, freeing the worker meanwhile.
 """
 
 from __future__ import annotations
@@ -65,8 +65,9 @@ class WorkerRuntime:
 
     async def run(self, job: Job, seq: int, job_id: str) -> str:
         """One attempt: superseded, waiting for the PR's turn, or run."""
-        if job.attempt == 1 and await self.state.newest(job.key) > seq:
-            return self._count("superseded")
+        if (job.attempt == 1 and await self.state.newest(job.key) > seq
+                and not await self.state.was_started(job_id)):  # a dead worker's job finishes
+            return self._count("superseded")                     # what it started
         wait = await self.state.blocked_until(pacer_key(job)) - time.time()
         if wait > 0:  # GitHub told another worker to wait: no attempt spent asking again
             raise Retry(defer=wait + random.uniform(0, min(5.0, wait)))

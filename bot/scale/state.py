@@ -140,6 +140,10 @@ class SharedState:
             n, _ = await pipe.execute()
         return int(n)
 
+    async def was_started(self, job_id: str) -> bool:
+        """True when the job started reviewing once and never ended (its worker died)."""
+        return bool(await self.redis.exists(f"{PREFIX}starts:{job_id}"))
+
     async def forget_starts(self, job_id: str) -> None:
         """The job ended (whatever its outcome): its start count is no longer needed."""
         await self.redis.delete(f"{PREFIX}starts:{job_id}")
