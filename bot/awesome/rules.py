@@ -8,6 +8,7 @@ contributor's doing.
 from __future__ import annotations
 
 import re
+from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
 
@@ -63,6 +64,8 @@ RULES: tuple[RuleSpec, ...] = (
     RuleSpec("link/dead", E, "a link answers 404 or 410"),
     RuleSpec("link/unreachable", W, "a link could not be reached"),
     RuleSpec("config/invalid", W, "the repository's config file could not be used"),
+    RuleSpec("parse/unrecognized", W, "an added line holds a link or looks like an item, but "
+             "was read as no entry"),
 )
 RULE_IDS = frozenset(r.id for r in RULES)
 
@@ -401,8 +404,28 @@ def _config(ctx: Context) -> Iterable[Finding]:
                       f"{err}. The README's own criteria apply there.", title="config/invalid")
 
 
+def _unrecognized(ctx: Context) -> Iterable[Finding]:
+    """Added or edited lines that hold a link or look like an item, yet became no entry."""
+    seen = Counter(u.text for u in ctx.base.unrecognized)
+    runs: list[list[int]] = []
+    for u in ctx.head.unrecognized:
+        if seen[u.text]:
+            seen[u.text] -= 1
+        elif runs and runs[-1][-1] == u.line - 1:
+            runs[-1].append(u.line)
+        else:
+            runs.append([u.line])
+    for run in runs:
+        where = f"Line {run[0]}" if len(run) == 1 else f"Lines {run[0]}-{run[-1]}"
+        yield Finding("parse/unrecognized", W, f"{where} {'holds' if len(run) == 1 else 'hold'} "
+                      "a link or looks like a list item, but the bot could not read it as an "
+                      "entry, so it was not checked. Write it like the entries around it, or "
+                      "ask a maintainer to check it by hand.", line=run[0], end_line=run[-1],
+                      title="parse/unrecognized")
+
+
 CHECKS: tuple[Callable[[Context], Iterable[Finding]], ...] = (
-    _config, _top100_limit, _duplicates, _sections, _touched_findings,
+    _config, _top100_limit, _duplicates, _sections, _touched_findings, _unrecognized,
 )
 
 
