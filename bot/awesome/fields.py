@@ -394,6 +394,12 @@ def _column(cols: tuple[tuple[str, str], ...], names: tuple[str, ...]) -> tuple[
     return None
 
 
+def titled_row(src: Source) -> bool:
+    """A table row under a header that names a title column, with a title in it."""
+    col = _column(src.columns, TITLE_COLUMNS) if src.shape is Shape.TABLE_ROW else None
+    return col is not None and bool(clean(col[1]).strip("-– "))
+
+
 def _read_row(src: Source) -> Entry:
     """A table row: fields by column name, links from every cell."""
     cols = src.columns
