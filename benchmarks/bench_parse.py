@@ -18,12 +18,13 @@ sys.path.insert(0, str(ROOT))
 from bot.awesome.parse import parse  # noqa: E402
 
 FIX = ROOT / "tests" / "fixtures"
+LISTS = FIX / "lists"
 REAL = {
     "first list 2017-02-14 (f6fa7dc)": FIX / "upstream/versions/2017-02-14_f6fa7dc.md",
-    "A jason718/self-supervised": FIX / "lists/jason718__awesome-self-supervised-learning/README.md",
-    "B thunlp/PLMpapers": FIX / "lists/thunlp__PLMpapers/README.md",
-    "C yueliu1999/graph-clustering": FIX / "lists/yueliu1999__Awesome-Deep-Graph-Clustering/README.md",
-    "D ChanganVR/embodied-vision": FIX / "lists/ChanganVR__awesome-embodied-vision/README.md",
+    "A jason718/self-supervised": LISTS / "jason718__awesome-self-supervised-learning/README.md",
+    "B thunlp/PLMpapers": LISTS / "thunlp__PLMpapers/README.md",
+    "C yueliu1999/graph-clustering": LISTS / "yueliu1999__Awesome-Deep-Graph-Clustering/README.md",
+    "D ChanganVR/embodied-vision": LISTS / "ChanganVR__awesome-embodied-vision/README.md",
 }
 
 
