@@ -66,7 +66,7 @@ class JobResult:
     check_run_id: int | None = None
     via_status: bool = False
     retry_after: float | None = None  # DEFERRED: run again this many seconds from now
-    reached: PullRef | None = None  # DEFERRED after following a push: the head to go on with
+    reached: PullRef | None = None  # the head it ended on (DEFERRED: the head to go on with)
     review: Review | None = None  # what was computed, published or not (the Action shows it)
     facts: Facts | None = None
     unreachable: bool = False  # GitHub could not be reached
@@ -234,6 +234,7 @@ class Reviewer:
                     await self._publish(gh, pr, computed.review, check_id, runs, result)
                     result.outcome = Outcome.PUBLISHED
                     result.conclusion = computed.review.conclusion
+                    result.reached = pr
                     return result
                 if check_id is not None:
                     await publish.finish_check(gh, pr, check_id, conclusion="neutral",
