@@ -321,6 +321,13 @@ async def _drive(args: argparse.Namespace, rng: random.Random, gh: ChaosGitHub, 
     faults = chaos.stop()
     await chaos_task
     is_drained = await drained(redis, queue_name)
+    if not is_drained:  # say what is left, for the report
+        now_ms = time.time() * 1000
+        for job_id, score in await redis.zrange(queue_name, 0, -1, withscores=True):
+            raw = await redis.get(f"arq:job:{job_id.decode()}")
+            left = await redis.pttl(f"arq:in-progress:{job_id.decode()}")
+            print(f"left in Redis: job {job_id.decode()} due in {(score - now_ms) / 1000:.0f} s, "
+                  f"claim ttl {left} ms, {(raw or b'')[:200]!r}")
     for w in workers:
         w.scan()
     return Drive(sent, faults, killed, killed_jobs, killed_at, time.monotonic() - t0,
