@@ -554,7 +554,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--pushes", type=int, default=4)
     p.add_argument("--installations", type=int, default=3)
     p.add_argument("--redeliver-rate", type=float, default=0.2)
-    p.add_argument("--fault-rate", type=float, default=0.1)
+    p.add_argument("--fault-rate", type=float, default=0.12,
+                   help="faults armed per call seen (about 10%% of calls then meet one)")
     p.add_argument("--gap", type=float, default=2.0, help="seconds per round of pushes")
     p.add_argument("--latency-ms", type=float, default=5.0)
     p.add_argument("--writes-per-minute", type=int, default=500)
