@@ -31,6 +31,7 @@ class RepoConfig:
     labels: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
     rules: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
     errors: tuple[str, ...] = ()
+    triage_board: bool = True  # one issue listing the open PRs, kept up to date (README)
 
     def severity_of(self, rule: str, default: Severity) -> Severity | None:
         """The configured severity of a rule, None when it is switched off."""
@@ -45,7 +46,7 @@ class RepoConfig:
 
 
 DEFAULT_CONFIG = RepoConfig()
-_KEYS = {"top_size", "years", "thresholds", "top100_sections", "labels", "rules"}
+_KEYS = {"top_size", "years", "thresholds", "top100_sections", "labels", "rules", "triage_board"}
 _SEVERITIES = {s.value for s in Severity} | {RULE_OFF}
 
 
@@ -112,6 +113,11 @@ def load_config(text: str | None) -> RepoConfig:
             values["top100_sections"] = tuple(s.strip() for s in secs)
         else:
             errors.append("`top100_sections` must be a list of section titles")
+    if "triage_board" in raw:
+        if isinstance(raw["triage_board"], bool):
+            values["triage_board"] = raw["triage_board"]
+        else:
+            errors.append("`triage_board` must be true or false")
     for key in ("labels", "rules"):
         if key not in raw:
             continue

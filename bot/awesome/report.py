@@ -42,6 +42,7 @@ class Label(StrEnum):
     NEEDS_DISCUSSION = "needs-discussion"
     FORMAT = "format"
     DUPLICATE = "duplicate"
+    CONTESTED = "top100-contested"
     MEETS_CRITERIA = "meets-criteria"
 
 
@@ -145,8 +146,10 @@ def labels_of(findings: tuple[Finding, ...], diff: ListDiff, cfg: RepoConfig) ->
         want.append(Label.NEEDS_DISCUSSION)
     if any(r.startswith("format/") for r in rules):
         want.append(Label.FORMAT)
-    if "duplicate/entry" in rules:
+    if "duplicate/entry" in rules or "duplicate/open-pr" in rules:
         want.append(Label.DUPLICATE)
+    if "top100/contested" in rules:
+        want.append(Label.CONTESTED)
     if diff.added and not any(f.severity in (Severity.ERROR, Severity.WARNING)
                               for f in findings):
         want.append(Label.MEETS_CRITERIA)

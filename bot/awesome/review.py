@@ -91,9 +91,10 @@ def prepare(base: str | bytes | None, head: str | bytes | None, *,
 
 
 def conclude(p: Prepared, facts: Facts = NO_FACTS, *,
-             commentable: frozenset[int] | None = None) -> Review:
-    """Apply the rules to a prepared change and render the review."""
-    findings = p.problems or run_rules(Context(p.base, p.head, p.diff, facts, p.config))
+             commentable: frozenset[int] | None = None, extra: tuple[Finding, ...] = ()) -> Review:
+    """Apply the rules to a prepared change and render the review (`extra`: findings made
+    outside the rules, such as conflicts with other open pull requests)."""
+    findings = p.problems or run_rules(Context(p.base, p.head, p.diff, facts, p.config)) + extra
     counts = (len(p.base.top100), len(p.head.top100), p.head.criteria.top_size)
     conclusion = conclusion_of(findings)
     headline = headline_of(findings, p.diff)

@@ -39,6 +39,8 @@ RULES: tuple[RuleSpec, ...] = (
     RuleSpec("citations/sparkles-unearned", W, "marked :sparkles: or bold below the bold bar"),
     RuleSpec("citations/unverified", W, "no citation count could be found"),
     RuleSpec("duplicate/entry", E, "the paper is already on the list"),
+    RuleSpec("duplicate/open-pr", W, "another open pull request proposes the same paper"),
+    RuleSpec("top100/contested", W, "open pull requests together grow a full top 100 past it"),
     RuleSpec("section/new-section", E, "the change adds a section heading"),
     RuleSpec("section/renamed", W, "the change renames a section heading"),
     RuleSpec("section/removed", W, "the change removes a section heading"),

@@ -14,14 +14,16 @@ import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field, replace
 from enum import StrEnum
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import aiohttp
 from cachetools import LRUCache
 from gidgethub import BadRequest, GitHubException
 
+from bot.awesome.facts import Facts
+from bot.awesome.queue_view import CrossReview, with_conflict_note
 from bot.awesome.report import Conclusion, Review
-from bot.awesome.review import conclude, prepare
+from bot.awesome.review import Prepared, conclude, prepare
 from bot.citations.cache import CitationCache
 from bot.citations.lookup import gather_facts
 from bot.citations.settings import CitationSettings
@@ -30,6 +32,10 @@ from bot.github.api import BotGitHubAPI, CallStats, Pacers, TransientError
 from bot.github.auth import TokenProvider
 from bot.github.pull import PullRef, added_lines, changed_files, pull_from_api, read_file
 from bot.github.settings import ServiceSettings
+from bot.github.triage import onto_tip
+
+if TYPE_CHECKING:
+    from bot.github.backlog import Scheduler
 
 log = logging.getLogger("bot.review")
 FOLLOW_PUSHES = 3
@@ -62,6 +68,9 @@ class _Readme:
 
     review: Review
     path: str
+    prepared: Prepared | None = None
+    facts: Facts | None = None
+    cross: CrossReview = field(default_factory=CrossReview)
 
 
 class Reviewer:
@@ -85,6 +94,7 @@ class Reviewer:
         self.own_logins: set[str] = set()  # logins our comments came back with (token mode)
         self.announced: LRUCache[str, set[int]] = LRUCache(maxsize=5000)  # check runs GitHub
         self._tasks: set[asyncio.Task[None]] = set()                       # told us about
+        self.queue: Scheduler | None = None  # the maintainer's queue (service only)
 
     def run_announced(self, pr: PullRef, run_id: int, status: str) -> None:
         """GitHub says it created check run `run_id` for us on this head.
@@ -155,6 +165,7 @@ class Reviewer:
                     await self._publish(gh, pr, computed.review, check_id, result)
                     result.outcome = Outcome.PUBLISHED
                     result.conclusion = computed.review.conclusion
+                    self._queued(pr, computed)
                     return result
                 if check_id is not None:
                     await publish.finish_check(gh, pr, check_id, conclusion="neutral",
@@ -208,10 +219,11 @@ class Reviewer:
     async def _compute(self, gh: BotGitHubAPI, pr: PullRef, readme: dict[str, Any]) -> _Readme:
         """Read both READMEs and the base config, look facts up, review."""
         path = self.settings.readme_path
-        config = await read_file(gh, pr, self.settings.config_path, pr.base_sha)
+        config = await read_file(gh, pr, self.settings.config_path, pr.tip or pr.base_sha)
         base = await read_file(gh, pr, path, pr.base_sha)
         head = None if readme.get("status") == "removed" else await read_file(
             gh, pr, path, pr.head_sha)
+        base, head, rebased = await onto_tip(gh, pr, path, base, head)
         config_text = config.decode("utf-8", "replace") if isinstance(config, bytes) else config
         # Parsing and rules are CPU work: off the event loop, so deliveries keep being answered.
         prepared = await asyncio.to_thread(prepare, base, head, config_text=config_text,
@@ -220,9 +232,23 @@ class Reviewer:
                                    session=self.citation_session, cache=self.citation_cache,
                                    check_links=self.settings.check_links,
                                    link_entries=prepared.link_entries())
-        review = await asyncio.to_thread(conclude, prepared, facts,
-                                         commentable=added_lines(readme.get("patch")))
-        return _Readme(review, path)
+        cross = CrossReview()
+        if self.queue is not None:
+            await self.queue.keeper.survey(gh, pr)
+            cross = self.queue.keeper.cross(pr, prepared, facts)
+        commentable = added_lines(readme.get("patch"))
+        review = await asyncio.to_thread(
+            conclude, prepared, facts, extra=cross.findings,
+            commentable=rebased.commentable(commentable) if rebased else commentable)
+        review = with_conflict_note(rebased.to_head(review) if rebased else review, cross)
+        return _Readme(review, path, prepared, facts, cross)
+
+    def _queued(self, pr: PullRef, done: _Readme) -> None:
+        """Tell the maintainer's queue about a published review."""
+        if self.queue is not None and done.prepared is not None and done.facts is not None:
+            stale = self.queue.keeper.reviewed(pr, done.prepared, done.facts, done.review,
+                                               done.cross)
+            self.queue.reviewed(pr, stale)
 
     async def _start(self, gh: BotGitHubAPI, pr: PullRef, result: JobResult) -> int | None:
         """Show that the review is running: a check run, or a pending commit status."""

@@ -22,10 +22,13 @@ from gidgethub import BadRequest, ValidationFailure, routing, sansio
 from bot import __version__
 from bot.awesome.report import CHECK_NAME
 from bot.citations.settings import CitationSettings
+from bot.github.backlog import Scheduler
 from bot.github.handler import Reviewer
 from bot.github.pull import PayloadError, PullRef, pull_from_payload
 from bot.github.queue import Job, WorkQueue
+from bot.github.queue_events import QueueEvent, accept, queue_router
 from bot.github.settings import MAX_BODY_BYTES, AuthMode, ServiceSettings
+from bot.github.triage import QueueKeeper, QueueSettings
 
 log = logging.getLogger("bot.webhook")
 
@@ -36,6 +39,7 @@ class Runtime:
     """What exists only while the app runs (made at start-up, inside the event loop)."""
 
     reviewer: Reviewer | None = None
+    scheduler: Scheduler | None = None
 
 
 SETTINGS = web.AppKey("settings", ServiceSettings)
@@ -168,9 +172,12 @@ async def webhook(request: web.Request) -> web.Response:
     sink: list[Any] = []
     try:
         await router.dispatch(event, sink, settings)
+        await queue_router.dispatch(event, sink, settings)
     except PayloadError as exc:
         return _json(400, error=str(exc))
     reviewer = request.app[RUNTIME].reviewer
+    if queued := [x for x in sink if isinstance(x, QueueEvent)]:
+        return _queue_work(request, event.delivery_id, queued)
     for seen_run in (x for x in sink if isinstance(x, RunSeen)):
         if reviewer is not None:
             reviewer.run_announced(seen_run.ref, seen_run.run_id, seen_run.status)
@@ -199,6 +206,17 @@ async def webhook(request: web.Request) -> web.Response:
     return _json(202, status="queued")
 
 
+def _queue_work(request: web.Request, delivery: str, items: list[QueueEvent]) -> web.Response:
+    """Hand pushes, installations, `/recheck` and closed PRs to the maintainer's queue."""
+    scheduler = request.app[RUNTIME].scheduler
+    if scheduler is None:
+        return _json(503, error="the service is starting")
+    request.app[SEEN][delivery] = True
+    if not [accept(scheduler, item) for item in items].count(True):
+        return _json(200, status="ignored: the bot knew nothing of this pull request")
+    return _json(202, status="queued")
+
+
 async def healthz(request: web.Request) -> web.Response:
     """Liveness: version, uptime and queue depth; never a secret."""
     queue = request.app[QUEUE]
@@ -224,10 +242,14 @@ def make_app(settings: ServiceSettings, *,
                 aiohttp.ClientSession(timeout=timeout) as cite_session:
             cite = citations or CitationSettings.from_env(os.environ,
                                                           budget=settings.citation_budget)
-            app[RUNTIME].reviewer = Reviewer(settings, session, citations=cite,
-                                             citation_session=cite_session)
+            reviewer = app[RUNTIME].reviewer = Reviewer(settings, session, citations=cite,
+                                                        citation_session=cite_session)
+            reviewer.queue = app[RUNTIME].scheduler = Scheduler(
+                reviewer, app[QUEUE], QueueSettings.from_env(os.environ),
+                QueueKeeper(settings.readme_path, settings.config_path))
             app[QUEUE].start()
             yield
+            await reviewer.queue.close()
             abandoned = await app[QUEUE].shutdown(settings.shutdown_grace)
             log.info("stopped", extra={"abandoned": abandoned})
 
