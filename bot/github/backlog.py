@@ -232,6 +232,21 @@ class Scheduler:
         self.reviewed(pr, self.keeper.forget(pr.full_name, pr.number))
         return True
 
+    async def idle(self, timeout: float = 60.0) -> bool:
+        """Wait until no timer, background task or queued review is left (tests, benchmarks)."""
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + timeout
+        while (left := deadline - loop.time()) > 0:
+            pending = [*self._timers.values(), *self._tasks]
+            if pending:
+                await asyncio.wait(pending, timeout=left)
+                continue
+            if not await self.queue.join(timeout=left):
+                return False
+            if not self._timers and not self._tasks:
+                return True
+        return False
+
     async def close(self) -> None:
         """Stop timers and background work."""
         self._closing = True
