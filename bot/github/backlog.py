@@ -125,7 +125,9 @@ class Scheduler:
                 self._timers.pop(key, None)
             await self._logged(work())
 
-        self._timers[key] = asyncio.ensure_future(fire())
+        task = self._timers[key] = asyncio.ensure_future(fire())
+        self._tasks.add(task)  # still running its work after it leaves the timers
+        task.add_done_callback(self._tasks.discard)
 
     def pass_soon(self, job: PassJob, delay: float | None = None) -> None:
         """A pass over the repository's open PRs after a quiet spell (newest tip wins)."""
@@ -185,7 +187,8 @@ class Scheduler:
         """Look the PR up and queue its review (for rechecks and conflicts)."""
         gh = await self.client(job.owner, job.repo, job.installation_id)
         ref = await pull_from_api(gh, job.owner, job.repo, job.number, job.installation_id)
-        return await self.submit(replace(ref, tip=job.tip), job.reason)
+        tip = job.tip or self.keeper.repo(f"{job.owner}/{job.repo}").tip
+        return await self.submit(replace(ref, tip=tip), job.reason)
 
     async def update_board(self, owner: str, repo: str, inst: int | None) -> None:
         """Rewrite the board from what the bot knows, if the repository wants one."""
@@ -209,7 +212,7 @@ class Scheduler:
         allowed = await may_recheck(gh, ask)
         await react(gh, ask, "+1" if allowed else "confused")
         if allowed:
-            tip = self.keeper.repo(ask.full_name).tip
+            _, tip = await default_tip(gh, ask.owner, ask.repo)
             await self.review_again(ReviewJob(ask.owner, ask.repo, ask.number,
                                               ask.installation_id, Reason.RECHECK, tip))
 
