@@ -38,6 +38,7 @@ RULES: tuple[RuleSpec, ...] = (
     RuleSpec("citations/below-threshold", E, "fewer citations than the year's threshold"),
     RuleSpec("citations/sparkles-unearned", W, "marked :sparkles: or bold below the bold bar"),
     RuleSpec("citations/unverified", W, "no citation count could be found"),
+    RuleSpec("citations/mismatch", W, "the linked record's title is another paper's"),
     RuleSpec("duplicate/entry", E, "the paper is already on the list"),
     RuleSpec("duplicate/open-pr", W, "another open pull request proposes the same paper"),
     RuleSpec("top100/contested", W, "open pull requests together grow a full top 100 past it"),
@@ -225,6 +226,12 @@ def _top100_findings(entry: Entry, section: Section, al: AwesomeList, facts: Fac
     if th is None or _fits_alternative(section, th.alternative):
         return []
     cite = facts.citation_for(entry)
+    if cite is None and (other := facts.mismatched.get(entry.key)) is not None:
+        return [Finding("citations/mismatch", W, f"The link of {_paper(entry)} leads to a "
+                        f"record titled \"{other.matched_title[:120] or 'without a title'}\" "
+                        f"({other.source}), not to this paper, so its {other.count:,} citations "
+                        "do not count for it. Link the paper itself.",
+                        title="citations/mismatch", **at)]
     if cite is None:
         why = ("neither Semantic Scholar nor OpenAlex knows it (check the title and the link)"
                if entry.key in facts.not_found

@@ -20,7 +20,8 @@ import aiohttp
 from cachetools import LRUCache
 from gidgethub import BadRequest, GitHubException
 
-from bot.awesome.facts import Facts
+from bot import metrics
+from bot.awesome.facts import NO_FACTS, Facts
 from bot.awesome.queue_view import CrossReview, with_conflict_note
 from bot.awesome.report import Conclusion, Review
 from bot.awesome.review import Prepared, conclude, prepare
@@ -60,6 +61,9 @@ class JobResult:
     problems: list[str] = field(default_factory=list)
     check_run_id: int | None = None
     via_status: bool = False
+    review: Review | None = None  # what was computed, published or not (the Action shows it)
+    facts: Facts | None = None
+    unreachable: bool = False  # GitHub could not be reached
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,8 +72,8 @@ class _Readme:
 
     review: Review
     path: str
+    facts: Facts
     prepared: Prepared | None = None
-    facts: Facts | None = None
     cross: CrossReview = field(default_factory=CrossReview)
 
 
@@ -94,6 +98,7 @@ class Reviewer:
         self.own_logins: set[str] = set()  # logins our comments came back with (token mode)
         self.announced: LRUCache[str, set[int]] = LRUCache(maxsize=5000)  # check runs GitHub
         self._tasks: set[asyncio.Task[None]] = set()                       # told us about
+        self.offline = False  # the Action's `offline: true`: no lookups, no link checks
         self.queue: Scheduler | None = None  # the maintainer's queue (service only)
 
     def run_announced(self, pr: PullRef, run_id: int, status: str) -> None:
@@ -159,6 +164,7 @@ class Reviewer:
                 if not done:
                     check_id = await self._start(gh, pr, result)
                 computed = await work
+                result.review, result.facts = computed.review, computed.facts
                 newest = None if not is_current() else await pull_from_api(
                     gh, pr.owner, pr.repo, pr.number, pr.installation_id)
                 if newest is not None and newest.head_sha == pr.head_sha:
@@ -190,6 +196,8 @@ class Reviewer:
         except Exception as exc:
             reason = _reason(exc)
             result.problems.append(reason)
+            result.unreachable = isinstance(exc, TransientError | aiohttp.ClientError
+                                            | TimeoutError)
             expected = isinstance(exc, GitHubException | TransientError | PermissionError
                                   | aiohttp.ClientError | TimeoutError)
             log.log(logging.WARNING if expected else logging.ERROR, "review failed",
@@ -201,12 +209,14 @@ class Reviewer:
                     summary=f"The review could not be completed: {reason}."))
             return result
         finally:
+            elapsed = time.monotonic() - started
+            conclusion = result.conclusion.value if result.conclusion else None
+            metrics.review_finished(result.outcome.value, conclusion, elapsed)
             log.info("review", extra={
                 "delivery": delivery, "repo": pr.full_name, "pr": pr.number,
-                "head": pr.head_sha, "outcome": result.outcome.value,
-                "conclusion": result.conclusion.value if result.conclusion else None,
-                "reads": stats.reads, "writes": stats.writes,
-                "duration_ms": round((time.monotonic() - started) * 1000)})
+                "head": pr.head_sha, "outcome": result.outcome.value, "conclusion": conclusion,
+                "reads": stats.reads, "writes": stats.accepted_writes,
+                "duration_ms": round(elapsed * 1000)})
 
     def _readme_file(self, files: list[dict[str, Any]]) -> dict[str, Any] | None:
         """The list's README among the PR's files, if the PR touches it."""
@@ -228,10 +238,10 @@ class Reviewer:
         # Parsing and rules are CPU work: off the event loop, so deliveries keep being answered.
         prepared = await asyncio.to_thread(prepare, base, head, config_text=config_text,
                                            path=path)
-        facts = await gather_facts(prepared.citation_entries(), self.citations,
-                                   session=self.citation_session, cache=self.citation_cache,
-                                   check_links=self.settings.check_links,
-                                   link_entries=prepared.link_entries())
+        facts = NO_FACTS if self.offline else await gather_facts(
+            prepared.citation_entries(), self.citations, session=self.citation_session,
+            cache=self.citation_cache, check_links=self.settings.check_links,
+            link_entries=prepared.link_entries())
         cross = CrossReview()
         if self.queue is not None:
             await self.queue.keeper.survey(gh, pr)
@@ -241,11 +251,11 @@ class Reviewer:
             conclude, prepared, facts, extra=cross.findings,
             commentable=rebased.commentable(commentable) if rebased else commentable)
         review = with_conflict_note(rebased.to_head(review) if rebased else review, cross)
-        return _Readme(review, path, prepared, facts, cross)
+        return _Readme(review, path, facts, prepared, cross)
 
     def _queued(self, pr: PullRef, done: _Readme) -> None:
         """Tell the maintainer's queue about a published review."""
-        if self.queue is not None and done.prepared is not None and done.facts is not None:
+        if self.queue is not None and done.prepared is not None:
             stale = self.queue.keeper.reviewed(pr, done.prepared, done.facts, done.review,
                                                done.cross)
             self.queue.reviewed(pr, stale)

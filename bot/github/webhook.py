@@ -1,8 +1,9 @@
 """The webhook service: verify, acknowledge within milliseconds, review in the background.
 
-Routes: `POST /webhook` (and `POST /`), `GET /healthz`. A delivery without a valid
-`X-Hub-Signature-256` gets 401 and nothing else happens; a body that is not JSON gets 400; a body
-over GitHub's 25 MB cap gets 413 before it is read; events the bot does not handle get 200.
+Routes: `POST /webhook` (and `POST /`), `GET /healthz`, `GET /metrics` (Prometheus). A delivery
+without a valid `X-Hub-Signature-256` gets 401 and nothing else happens; a body that is not JSON
+gets 400; a body over GitHub's 25 MB cap gets 413 before it is read; events the bot does not
+handle get 200.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from aiohttp import web
 from cachetools import TTLCache
 from gidgethub import BadRequest, ValidationFailure, routing, sansio
 
-from bot import __version__
+from bot import __version__, metrics
 from bot.awesome.report import CHECK_NAME
 from bot.citations.settings import CitationSettings
 from bot.github.backlog import Scheduler
@@ -215,6 +216,9 @@ def _queue_work(request: web.Request, delivery: str, items: list[QueueEvent]) ->
     if not [accept(scheduler, item) for item in items].count(True):
         return _json(200, status="ignored: the bot knew nothing of this pull request")
     return _json(202, status="queued")
+async def metrics_page(request: web.Request) -> web.Response:
+    """Prometheus' scrape: counters and gauges in its text format."""
+    return web.Response(body=metrics.exposition(), headers={"Content-Type": metrics.CONTENT_TYPE})
 
 
 async def healthz(request: web.Request) -> web.Response:
@@ -248,8 +252,10 @@ def make_app(settings: ServiceSettings, *,
                 reviewer, app[QUEUE], QueueSettings.from_env(os.environ),
                 QueueKeeper(settings.readme_path, settings.config_path))
             app[QUEUE].start()
+            forget_depth = metrics.queue_depth_source(lambda: app[QUEUE].depth)
             yield
             await reviewer.queue.close()
+            forget_depth()
             abandoned = await app[QUEUE].shutdown(settings.shutdown_grace)
             log.info("stopped", extra={"abandoned": abandoned})
 
@@ -257,4 +263,5 @@ def make_app(settings: ServiceSettings, *,
     app.router.add_post("/webhook", webhook)
     app.router.add_post("/", webhook)
     app.router.add_get("/healthz", healthz)
+    app.router.add_get("/metrics", metrics_page)
     return app
