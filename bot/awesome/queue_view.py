@@ -119,7 +119,7 @@ def cross_review(me: Proposal, others: Sequence[Proposal], *, base_top100: int, 
     for paper, twins in duplicates(me, others) if severity else ():
         where = ", ".join(f"#{n}" for n in twins)
         found.append(Finding(
-            DUPLICATE_OPEN_PR, severity,
+            "duplicate/open-pr", severity,
             f"{_title(paper)} is also proposed in open pull request {where}: only one of them "
             "should be merged.", line=paper.line, title=paper.title))
         named.update(twins)
@@ -130,7 +130,7 @@ def cross_review(me: Proposal, others: Sequence[Proposal], *, base_top100: int, 
         growth = me.top100_growth + sum(o.top100_growth for o in others if o.number in rivals)
         over = base_top100 + growth - limit
         found.append(Finding(
-            CONTESTED, severity,
+            "top100/contested", severity,
             f"{len(rivals) + 1} open pull requests add to the top {limit} ({base_top100} of "
             f"{limit} now): merging them all needs {over} paper{'s' if over != 1 else ''} "
             f"moved out. The others: {', '.join(f'#{n}' for n in rivals)}."))

@@ -253,6 +253,11 @@ class Reviewer:
         review = with_conflict_note(rebased.to_head(review) if rebased else review, cross)
         return _Readme(review, path, facts, prepared, cross)
 
+    async def judge(self, gh: BotGitHubAPI, pr: PullRef) -> _Readme | None:
+        """Review one head without publishing (None when the PR does not touch the list)."""
+        readme = self._readme_file(await changed_files(gh, pr))
+        return None if readme is None else await self._compute(gh, pr, readme)
+
     def _queued(self, pr: PullRef, done: _Readme) -> None:
         """Tell the maintainer's queue about a published review."""
         if self.queue is not None and done.prepared is not None:
