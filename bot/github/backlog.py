@@ -161,11 +161,15 @@ class Scheduler:
         rq.tip = tip or rq.tip
         pulls = await open_pulls(gh, job.owner, job.repo, branch)
         self.passes_run += 1
+        refs = [r for r in (ref_of(job.owner, job.repo, d, job.installation_id, tip)
+                            for d in pulls) if r is not None]
+        rq.upcoming.update(r.number for r in refs)  # until each one's review is published
         n = 0
-        for data in pulls:
-            ref = ref_of(job.owner, job.repo, data, job.installation_id, tip)
-            if ref is not None and await self.submit(ref, job.reason):
+        for ref in refs:
+            if await self.submit(ref, job.reason):
                 n += 1
+            else:
+                rq.upcoming.discard(ref.number)
         log.info("pass queued", extra={"repo": f"{job.owner}/{job.repo}",
                                        "reason": job.reason.value, "prs": n})
         return n
@@ -185,10 +189,22 @@ class Scheduler:
 
     async def review_again(self, job: ReviewJob) -> bool:
         """Look the PR up and queue its review (for rechecks and conflicts)."""
+        full = f"{job.owner}/{job.repo}"
+        if job.reason is Reason.CONFLICT:
+            rq = self.keeper.repo(full)
+            rq.requeued.discard(job.number)
+            if not self.keeper.stale(full, job.number):
+                return False  # reviewed meanwhile, or a pass will review it
         gh = await self.client(job.owner, job.repo, job.installation_id)
         ref = await pull_from_api(gh, job.owner, job.repo, job.number, job.installation_id)
         tip = job.tip or self.keeper.repo(f"{job.owner}/{job.repo}").tip
         return await self.submit(replace(ref, tip=tip), job.reason)
+
+    async def later_review(self, job: ReviewJob) -> None:
+        """A conflict re-review once the work queue has room (it may be moot by then)."""
+        while not self._closing and self.queue.depth >= max(1, self.reviewer.settings.workers):
+            await asyncio.sleep(0.05)
+        await self.review_again(job)
 
     async def update_board(self, owner: str, repo: str, inst: int | None) -> None:
         """Rewrite the board from what the bot knows, if the repository wants one."""
@@ -220,8 +236,12 @@ class Scheduler:
 
     def reviewed(self, pr: PullRef, stale: list[int]) -> None:
         """After a published review: re-review the PRs it changed, then the board."""
+        rq = self.keeper.repo(pr.full_name)
         for number in stale:
-            self.spawn(self.review_again(ReviewJob(pr.owner, pr.repo, number,
+            if number in rq.requeued:
+                continue
+            rq.requeued.add(number)
+            self.spawn(self.later_review(ReviewJob(pr.owner, pr.repo, number,
                                                    pr.installation_id, Reason.CONFLICT,
                                                    pr.tip)))
         self.board_soon(pr)

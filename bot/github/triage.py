@@ -19,6 +19,7 @@ from typing import Any
 from gidgethub import BadRequest
 from gidgethub.abc import GitHubAPI
 
+from bot.awesome.config import DEFAULT_CONFIG, RepoConfig
 from bot.awesome.facts import Facts
 from bot.awesome.model import SectionKind
 from bot.awesome.queue_view import CrossReview, Proposal, cross_review, proposal_of
@@ -60,7 +61,11 @@ class RepoQueue:
     surveyed: bool = False
     board_issue: int | None = None
     tip: str | None = None
+    upcoming: set[int] = field(default_factory=set)  # a pass will review these soon
+    requeued: set[int] = field(default_factory=set)  # conflict re-reviews on their way
+    config: RepoConfig = DEFAULT_CONFIG
     lock: asyncio.Lock = field(default_factory=asyncio.Lock)
+    surveying: asyncio.Lock = field(default_factory=asyncio.Lock)
 
 
 def repo_ref(owner: str, repo: str, installation_id: int | None) -> PullRef:
@@ -123,7 +128,13 @@ class QueueKeeper:
         rq = self.repo(pr.full_name)
         if rq.surveyed:
             return
-        rq.surveyed = True
+        async with rq.surveying:  # reviews running at once wait for one survey
+            if not rq.surveyed:
+                await self._survey(gh, pr, rq)
+                rq.surveyed = True
+
+    async def _survey(self, gh: GitHubAPI, pr: PullRef, rq: RepoQueue) -> None:
+        """Read every other open PR's proposal."""
         for data in await open_pulls(gh, pr.owner, pr.repo, pr.base_ref or None):
             ref = ref_of(pr.owner, pr.repo, data, pr.installation_id)
             if ref is None or ref.number == pr.number or ref.number in rq.proposals:
@@ -159,6 +170,9 @@ class QueueKeeper:
         me = proposal_of(pr.number, pr.head_sha, prepared.diff, top100=_counts(prepared),
                          has_top100=has_top)
         others = [p for n, p in rq.proposals.items() if n != pr.number]
+        known = rq.proposals.get(pr.number)
+        if known is None or known.head_sha != pr.head_sha:
+            rq.proposals[pr.number] = me  # reviews running meanwhile already see this PR
         return cross_review(me, others, base_top100=len(prepared.base.top100),
                             limit=prepared.head.criteria.top_size, has_top100=has_top,
                             config=prepared.config)
@@ -168,6 +182,7 @@ class QueueKeeper:
         """Remember a published review; return the PRs whose reviews now name the wrong PRs."""
         rq = self.repo(pr.full_name)
         rq.refs[pr.number] = pr
+        rq.upcoming.discard(pr.number)
         if prepared.problems:
             rq.proposals.pop(pr.number, None)
             return []
@@ -180,22 +195,26 @@ class QueueKeeper:
             pr.number, pr.head_sha, prepared.diff, top100=_counts(prepared), facts=facts,
             criteria=prepared.head.criteria, has_top100=has_top, conclusion=review.conclusion,
             labels=review.labels).with_conflicts(cross.conflicts)
-        stale = []
-        for n, prop in rq.proposals.items():
-            if n == pr.number:
-                continue
-            others = [p for m, p in rq.proposals.items() if m != n]
-            now = cross_review(prop, others, base_top100=rq.base_top100, limit=rq.limit,
-                               has_top100=has_top, config=prepared.config).conflicts
-            if now != prop.conflicts:
-                stale.append(n)
-        return stale
+        rq.config = prepared.config
+        return [n for n in rq.proposals if n != pr.number and self.stale(pr.full_name, n)]
+
+    def stale(self, full_name: str, number: int) -> bool:
+        """True when the PR's published review names other PRs than it should now."""
+        rq = self.repo(full_name)
+        prop = rq.proposals.get(number)
+        if prop is None or number in rq.upcoming:
+            return False
+        others = [p for m, p in rq.proposals.items() if m != number]
+        now = cross_review(prop, others, base_top100=rq.base_top100, limit=rq.limit,
+                           has_top100=rq.has_top100, config=rq.config).conflicts
+        return now != prop.conflicts
 
     def forget(self, full_name: str, number: int) -> list[int]:
         """A PR was closed or merged: drop it; return the PRs whose reviews named it."""
         rq = self.repo(full_name)
         rq.proposals.pop(number, None)
         rq.refs.pop(number, None)
+        rq.upcoming.discard(number)
         return [n for n, p in rq.proposals.items() if number in p.conflicts]
 
     def queue_of(self, full_name: str, pulls: list[dict[str, Any]]) -> Queue:
