@@ -16,6 +16,7 @@ from bot.awesome.findings import Finding, Severity
 from bot.awesome.model import Criteria, SectionKind
 from bot.awesome.report import Conclusion, Review
 
+MAX_PAPERS = 200  # papers of one PR compared with the others (a PR adds a few)
 DUPLICATE_OPEN_PR = "duplicate/open-pr"
 CONTESTED = "top100/contested"
 
@@ -58,7 +59,7 @@ def proposal_of(number: int, head_sha: str, diff: ListDiff, *, top100: tuple[int
                 labels: tuple[str, ...] = ()) -> Proposal:
     """What a PR adds, from its diff and its top-100 counts (base, head)."""
     papers = []
-    for change in diff.added:
+    for change in diff.added[:MAX_PAPERS]:
         e, sec = change.entry, change.section
         top = sec.kind is SectionKind.TOP100 and has_top100
         cite = facts.citation_for(e) if facts is not None else None
