@@ -24,9 +24,9 @@ async def collect(reviewer: Any, owner: str, repo: str) -> Any:
     from bot.awesome.queue_view import CrossReview
     from bot.github.api import CallStats
     from bot.github.backlog import default_tip
-    from bot.github.triage import QueueKeeper, open_pulls, ref_of, repo_ref
+    from bot.github.triage import QueueKeeper, open_pulls, ref_of
 
-    gh = await reviewer.client_for(repo_ref(owner, repo, None), CallStats())
+    gh = await reviewer.client_for(None, f"{owner}/{repo}", CallStats())
     branch, tip = await default_tip(gh, owner, repo)
     pulls = await open_pulls(gh, owner, repo, branch)
     keeper = QueueKeeper(reviewer.settings.readme_path, reviewer.settings.config_path)

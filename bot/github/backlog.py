@@ -22,8 +22,9 @@ from gidgethub import BadRequest, GitHubException
 
 from bot.awesome.triage import render_markdown
 from bot.github.api import BotGitHubAPI, CallStats
+from bot.github.jobs import review_job
 from bot.github.pull import PullRef, pull_from_api
-from bot.github.queue import Job, WorkQueue
+from bot.github.queue import WorkQueue
 from bot.github.recheck import RecheckAsk, may_recheck, react
 from bot.github.triage import (
     QueueKeeper,
@@ -31,7 +32,6 @@ from bot.github.triage import (
     open_pulls,
     publish_board,
     ref_of,
-    repo_ref,
 )
 
 if TYPE_CHECKING:
@@ -149,7 +149,7 @@ class Scheduler:
 
     async def client(self, owner: str, repo: str, inst: int | None) -> BotGitHubAPI:
         """An API client for the repository's installation."""
-        return await self.reviewer.client_for(repo_ref(owner, repo, inst), CallStats())
+        return await self.reviewer.client_for(inst, f"{owner}/{repo}", CallStats())
 
     async def run_pass(self, job: PassJob) -> int:
         """Queue a review of every open PR into the branch, oldest first; how many."""
@@ -176,10 +176,7 @@ class Scheduler:
 
     async def submit(self, ref: PullRef, reason: Reason) -> bool:
         """Hand one review to the work queue, leaving room for deliveries; False on shutdown."""
-        reviewer = self.reviewer
-        job = Job(ref.key, ref.head_sha, f"{reason.value}",
-                  lambda is_current, r=ref: reviewer.review(r, delivery=reason.value,
-                                                            is_current=is_current))
+        job = review_job(ref, reason.value)
         while not self._closing and self.queue.accepting:
             if self.queue.depth < max(1, self.reviewer.settings.workers) and \
                     await self.queue.submit(job):
