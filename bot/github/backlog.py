@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING
 from gidgethub import BadRequest, GitHubException
 
 from bot.awesome.triage import render_markdown
-from bot.github.api import BotGitHubAPI, CallStats
+from bot.github.api import BotGitHubAPI, CallStats, RateLimited, TransientError
 from bot.github.jobs import review_job
 from bot.github.pull import PullRef, pull_from_api
 from bot.github.queue import WorkQueue
@@ -108,7 +108,7 @@ class Scheduler:
             await work
         except asyncio.CancelledError:
             raise
-        except (GitHubException, OSError, TimeoutError) as exc:
+        except (GitHubException, RateLimited, TransientError, OSError, TimeoutError) as exc:
             log.warning("queue work failed", extra={"reason": f"{type(exc).__name__}: {exc}"})
         except Exception:
             log.exception("queue work crashed")
@@ -135,10 +135,19 @@ class Scheduler:
         self.later(f"pass:{job.key}", self.settings.pass_delay if delay is None else delay,
                    lambda: self._run_waiting(job.key))
 
-    async def _run_waiting(self, key: str) -> None:
+    async def _run_waiting(self, key: str, attempt: int = 1) -> None:
         job = self._waiting.pop(key, None)
-        if job is not None:
+        if job is None:
+            return
+        try:
             await self.run_pass(job)
+        except (RateLimited, TransientError) as exc:  # GitHub said wait: the pass waits
+            from bot.github.handler import backoff
+
+            delay = backoff(exc, attempt)
+            log.warning("pass deferred", extra={"repo": key, "retry_after_s": round(delay)})
+            self._waiting.setdefault(key, job)
+            self.later(f"pass:{key}", delay, lambda: self._run_waiting(key, attempt + 1))
 
     def board_soon(self, pr: PullRef) -> None:
         """Rewrite the repository's board after a quiet spell."""
