@@ -21,15 +21,16 @@ from bot.awesome.facts import NO_FACTS, Facts
 from bot.awesome.findings import Severity
 from bot.awesome.model import AwesomeList, SectionKind
 from bot.awesome.parse import parse
-from bot.cli.check import DEFAULT_CONFIG_PATH, InputError, _decode, read_source
+from bot.awesome.profile import Profile, profile_of
+from bot.cli.check import DEFAULT_CONFIG_PATH, InputError, _decode, read_guide, read_source
 
 AUDIT_BUDGET = 30.0
 _ICON = {Severity.ERROR: "❌", Severity.WARNING: "⚠️", Severity.NOTICE: "ℹ️"}
 
 
-def _facts(al: AwesomeList, args: argparse.Namespace) -> Facts:
-    """Counts for the top-100 entries, and link checks with --links."""
-    if args.offline:
+def _facts(al: AwesomeList, args: argparse.Namespace, prof: Profile) -> Facts:
+    """Counts for the top-N entries where the list sets thresholds; link checks with --links."""
+    if args.offline or (not args.links and (prof.limits is None or not prof.limits.thresholds)):
         return NO_FACTS
     from bot.citations.lookup import gather_facts_sync
     from bot.citations.settings import CitationSettings
@@ -39,17 +40,25 @@ def _facts(al: AwesomeList, args: argparse.Namespace) -> Facts:
         settings = CitationSettings.from_env(os.environ, budget=budget)
     except ValueError as exc:
         raise InputError(str(exc)) from None
-    top = [e for e in al.entries if al.sections[e.section].kind is SectionKind.TOP100]
+    top = [e for e in al.entries if al.sections[e.section].kind is SectionKind.TOP100
+           and prof.limits is not None and prof.limits.thresholds]
     return gather_facts_sync(top, settings, check_links=args.links,
                              link_entries=al.entries if args.links else ())
+
+
+def _top(a: Audit, strong: str = "") -> str:
+    """`; top-100 sections: 150 (limit 100)`, or nothing for a list without a top N."""
+    if a.limit is None:
+        return ""
+    return f"; top-{a.limit} sections: {strong}{a.top100}{strong} (limit {a.limit})"
 
 
 def audit_markdown(a: Audit, path: str) -> str:
     """A report a maintainer can paste into an issue."""
     by_rule = Counter(f.rule for f in a.findings)
     out = [f"## awesome-papers audit of `{md(path)}`", "",
-           f"{a.entries} entries; top-100 sections: **{a.top100}** (limit {a.limit}). "
-           f"{a.count(Severity.ERROR)} errors, {a.count(Severity.WARNING)} warnings, "
+           f"{a.entries} entries{_top(a, '**')}. {a.count(Severity.ERROR)} errors, "
+           f"{a.count(Severity.WARNING)} warnings, "
            f"{a.count(Severity.NOTICE)} notices.", "",
            "| rule | findings |", "|---|---|"]
     out += [f"| `{rule}` | {n} |" for rule, n in by_rule.most_common()]
@@ -64,8 +73,8 @@ def audit_markdown(a: Audit, path: str) -> str:
 
 def audit_text(a: Audit, path: str) -> str:
     """A terminal report."""
-    out = [f"{path}: {a.entries} entries; top-100 sections {a.top100} (limit {a.limit}); "
-           f"{a.count(Severity.ERROR)} errors, {a.count(Severity.WARNING)} warnings"]
+    out = [f"{path}: {a.entries} entries{_top(a)}; {a.count(Severity.ERROR)} errors, "
+           f"{a.count(Severity.WARNING)} warnings"]
     for f in a.findings:
         at = f"{path}:{f.line}: " if f.line else f"{path}: "
         out.append(f"{at}{f.severity.value} [{f.rule}] {f.message}")
@@ -76,7 +85,8 @@ def audit_text(a: Audit, path: str) -> str:
 
 def audit_json(a: Audit) -> dict[str, Any]:
     """The audit as JSON."""
-    return {"entries": a.entries, "top100": {"count": a.top100, "limit": a.limit},
+    top = None if a.limit is None else {"count": a.top100, "limit": a.limit}
+    return {"entries": a.entries, "top100": top,
             "findings": [{"rule": f.rule, "severity": f.severity.value, "line": f.line,
                           "end_line": f.end_line, "message": f.message,
                           "suggestion": f.suggestion} for f in a.findings]}
@@ -91,11 +101,12 @@ def run_audit(args: argparse.Namespace, stdout: TextIO = sys.stdout) -> int:
         cfg = load_config(_decode(config_path, read_source(config_path))
                           if config_path else None)
         al = apply_config(parse(text), cfg)
-        facts = _facts(al, args)
+        prof = profile_of(al, cfg, text, read_guide(args.readme))
+        facts = _facts(al, args, prof)
     except InputError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
-    result = audit(al, facts, links=args.links)
+    result = audit(al, facts, links=args.links, config=cfg, profile=prof)
     if args.fix:
         fixed, n = apply_fixes(text, result.findings)
         if n:
