@@ -19,6 +19,7 @@ from bot.awesome.findings import Severity
 from bot.awesome.model import AwesomeList, Criteria, Entry, Section, Threshold, normalise_title
 
 CONFIG_NAME = ".github/awesome-papers.yml"
+GUIDE_NAMES = ("CONTRIBUTING.md", "Contributing.md", ".github/CONTRIBUTING.md")
 
 
 class LinkForm(StrEnum):

@@ -18,6 +18,7 @@ from bot.awesome.diff import EntryChange
 from bot.awesome.facts import NO_FACTS, Facts
 from bot.awesome.findings import Severity
 from bot.awesome.parse import MAX_README_BYTES, ReadmeError, decode_readme
+from bot.awesome.profile import GUIDE_NAMES
 from bot.awesome.report import Conclusion, Review
 from bot.awesome.review import conclude, prepare
 
@@ -52,9 +53,6 @@ def read_source(spec: str) -> bytes:
     if path.exists():
         raise InputError(f"{spec} is not a file")
     raise InputError(f"{spec} does not exist")
-
-
-GUIDE_NAMES = ("CONTRIBUTING.md", "Contributing.md", ".github/CONTRIBUTING.md")
 
 
 def read_guide(spec: str) -> str | None:

@@ -20,6 +20,7 @@ import aiohttp
 from cachetools import LRUCache
 from gidgethub import BadRequest, GitHubException
 
+from bot.awesome.profile import GUIDE_NAMES
 from bot.awesome.report import Conclusion, Review
 from bot.awesome.review import conclude, prepare
 from bot.citations.cache import CitationCache
@@ -209,13 +210,18 @@ class Reviewer:
         """Read both READMEs and the base config, look facts up, review."""
         path = self.settings.readme_path
         config = await read_file(gh, pr, self.settings.config_path, pr.base_sha)
+        guide = None  # the contributing guide (it may forbid new sections), from the base too
+        for name in GUIDE_NAMES:
+            if guide is None:
+                guide = await read_file(gh, pr, name, pr.base_sha)
         base = await read_file(gh, pr, path, pr.base_sha)
         head = None if readme.get("status") == "removed" else await read_file(
             gh, pr, path, pr.head_sha)
         config_text = config.decode("utf-8", "replace") if isinstance(config, bytes) else config
         # Parsing and rules are CPU work: off the event loop, so deliveries keep being answered.
-        prepared = await asyncio.to_thread(prepare, base, head, config_text=config_text,
-                                           path=path)
+        prepared = await asyncio.to_thread(
+            prepare, base, head, config_text=config_text, path=path,
+            guide_text=guide.decode("utf-8", "replace") if isinstance(guide, bytes) else guide)
         facts = await gather_facts(prepared.citation_entries(), self.citations,
                                    session=self.citation_session, cache=self.citation_cache,
                                    check_links=self.settings.check_links,
