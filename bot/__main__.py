@@ -34,15 +34,15 @@ def _cmd_serve(args: argparse.Namespace) -> int:
     from aiohttp import web
 
     from bot import logs
-    from bot.github.settings import ServiceSettings, SettingsError
+    from bot.github.settings import ServiceSettings
     from bot.github.webhook import make_app
 
     try:
         settings = ServiceSettings.from_env()
-    except SettingsError as exc:
+        logs.configure(settings.secrets())
+    except ValueError as exc:  # SettingsError, or a bad LOG_FORMAT / LOG_LEVEL
         print(f"error: {exc}", file=sys.stderr)
         return 2
-    logs.configure(settings.secrets())
     web.run_app(make_app(settings), port=settings.port, print=None,
                 shutdown_timeout=settings.shutdown_grace + 5, access_log=None)
     return 0

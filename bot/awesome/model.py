@@ -1,4 +1,21 @@
-"""The list model: sections, entries, researchers and the list's own criteria (no I/O)."""
+"""The list model: sections, entries, researchers and the list's own criteria (no I/O).
+
+Interface for the rules and the profile (see `parse.parse`):
+
+- `AwesomeList.entries`: every entry of every section that holds entries, whatever its shape
+  (`Shape`: a list item, a table row, a paragraph/HTML block). `Entry.style` records how the
+  entry is written (`Style`: marker, title/link/year/author forms, line breaks), so a house
+  style can be learned per section and a fix rendered in it.
+- `Entry` fields: `title`, `year`/`year_text`, `authors`, `venue`, `links` (label + target),
+  identifiers (`arxiv_id`, `doi`, `acl_id`, and `ids` for OpenReview, PMLR, CVF, NeurIPS),
+  `columns` (a table row's cells by header name).
+- `AwesomeList.unrecognized`: lines that hold a link or look like an item but belong to no
+  entry, navigation block or badge (rule `parse/unrecognized`).
+- `SectionKind.PAPERS`: a section holding entries on a list that declares no top-N; `TOP100`
+  only where the list declares a top N (its Contents marker or criteria block) or config says.
+- `Criteria.source`: "readme" when the README declares criteria, "default" when it declares
+  none (then no top-100, window or threshold rule applies unless the config sets one).
+"""
 
 from __future__ import annotations
 
@@ -13,6 +30,7 @@ class SectionKind(StrEnum):
     """What a heading's section holds, and whether it counts toward the top 100."""
 
     TOP100 = "top100"
+    PAPERS = "papers"
     NEW = "new"
     OLD = "old"
     APPENDIX = "appendix"
@@ -27,7 +45,7 @@ class SectionKind(StrEnum):
 
 
 PAPER_KINDS = frozenset(
-    {SectionKind.TOP100, SectionKind.NEW, SectionKind.OLD, SectionKind.APPENDIX,
+    {SectionKind.TOP100, SectionKind.PAPERS, SectionKind.NEW, SectionKind.OLD, SectionKind.APPENDIX,
      SectionKind.RESOURCES}
 )
 
@@ -55,6 +73,93 @@ class Quirk(StrEnum):
     AFFILIATION_AFTER_LINK = "affiliation-after-link"
 
 
+class Shape(StrEnum):
+    """How the markdown holds an entry."""
+
+    LIST_ITEM = "list-item"
+    TABLE_ROW = "table-row"
+    BLOCK = "block"
+
+
+class TitleForm(StrEnum):
+    """How an entry writes its title."""
+
+    BOLD = "bold"            # **Title**
+    LINK = "link"            # [Title](url)
+    QUOTED = "quoted"        # "Title" (possibly "**Title**")
+    PLAIN = "plain"          # leading text
+    COLUMN = "column"        # a table's title/paper/name column
+    NONE = "none"
+
+
+class LinkForm(StrEnum):
+    """How an entry writes its links (the form of its first labelled link)."""
+
+    DOUBLE = "double"        # [[pdf]](url)
+    INNER = "inner"          # [[pdf](url)]
+    PLAIN = "plain"          # [pdf](url)
+    TITLE = "title"          # [Title](url): the title is the link
+    BARE = "bare"            # https://... or <https://...>
+    NONE = "none"
+
+
+class YearForm(StrEnum):
+    """How an entry writes its year."""
+
+    PAREN = "paren"          # (2016), (Book, 2016)
+    PAREN_MONTH = "paren-month"  # (Mar., 2024), (March 2024)
+    VENUE = "venue"          # ICLR 2014 / *ICCV 2023*
+    VENUE_COMMA = "venue-comma"  # CVPR, 2017.
+    COLUMN = "column"        # a table's year column
+    ARXIV = "arxiv"          # only from an arXiv id in a link
+    NONE = "none"
+
+
+class AuthorForm(StrEnum):
+    """How an entry writes its authors."""
+
+    AFTER_YEAR = "after-year"  # Title (2016), A. Author et al.
+    ITALIC = "italic"        # *A. Author, B. Author*
+    SUB_ITEM = "sub-item"    # an indented `- Authors *Venue Year*` sub-bullet
+    PLAIN = "plain"          # Title, A. Author (no year between)
+    COLUMN = "column"
+    NONE = "none"
+
+
+@dataclass(frozen=True, slots=True)
+class Style:
+    """How one entry is written: what a section's house style is learned from.
+
+    `marker` is the list marker (`-`, `*`, `+`, `1.` or `1)`; "" outside lists), `indent` its
+    column, `line_break` how a multi-line entry breaks lines ("" one line, "<br>", "\\",
+    "newline" for plain continuation lines, "sub-item" for details in a sub-list), `lines` how
+    many source lines the entry spans.
+    """
+
+    shape: Shape = Shape.LIST_ITEM
+    marker: str = "-"
+    indent: int = 0
+    title: TitleForm = TitleForm.PLAIN
+    link: LinkForm = LinkForm.DOUBLE
+    year: YearForm = YearForm.PAREN
+    authors: AuthorForm = AuthorForm.AFTER_YEAR
+    line_break: str = ""
+    lines: int = 1
+
+
+DEFAULT_STYLE = Style()
+
+
+@dataclass(frozen=True, slots=True)
+class Unrecognized:
+    """A line that holds a link or looks like an item, yet belongs to no entry."""
+
+    line: int
+    text: str
+    section: int
+    reason: str
+
+
 @dataclass(frozen=True, slots=True)
 class Link:
     """One `[[label]](target)` link of an entry; `target` is None when the tag has no `(...)`."""
@@ -73,7 +178,13 @@ _URL = re.compile(r"https?://[^\s]+$", re.IGNORECASE)
 
 @dataclass(frozen=True, slots=True)
 class Entry:
-    """One paper (or resource) line of the list, with every field it could be read for."""
+    """One paper (or resource) of the list, with every field it could be read for.
+
+    `raw` is the entry's source lines, `start_line`..`end_line` their 1-based span, `section`
+    the index of its section. `ids` holds typed keys beyond arXiv/DOI/ACL: `openreview:<id>`,
+    `pmlr:<volume>/<paper>`, `cvf:<paper stem>`, `neurips:<hash>`. `columns` is a table row's
+    (header, cell text) pairs. `quirks` are departures from the first list's guide format.
+    """
 
     raw: str
     start_line: int
@@ -91,6 +202,15 @@ class Entry:
     doi: str | None = None
     acl_id: str | None = None
     quirks: frozenset[Quirk] = frozenset()
+    venue: str = ""
+    ids: tuple[str, ...] = ()
+    columns: tuple[tuple[str, str], ...] = ()
+    style: Style = DEFAULT_STYLE
+
+    @property
+    def shape(self) -> Shape:
+        """The markdown shape that holds the entry."""
+        return self.style.shape
 
     @property
     def lines(self) -> range:
@@ -100,7 +220,7 @@ class Entry:
     @property
     def identifiers(self) -> tuple[str, ...]:
         """Stable identity keys, strongest first: arXiv, DOI, ACL, then normalised URLs."""
-        return _identifiers(self.arxiv_id, self.doi, self.acl_id, self.links)
+        return _identifiers(self.arxiv_id, self.doi, self.acl_id, self.ids, self.links)
 
     @property
     def title_key(self) -> str:
@@ -125,7 +245,7 @@ class Entry:
 
 @lru_cache(maxsize=65_536)
 def _identifiers(arxiv_id: str | None, doi: str | None, acl_id: str | None,
-                 links: tuple[Link, ...]) -> tuple[str, ...]:
+                 ids: tuple[str, ...], links: tuple[Link, ...]) -> tuple[str, ...]:
     """Identity keys of an entry (cached: entries are immutable and compared often)."""
     keys: list[str] = []
     if arxiv_id:
@@ -134,6 +254,7 @@ def _identifiers(arxiv_id: str | None, doi: str | None, acl_id: str | None,
         keys.append(f"doi:{doi.lower()}")
     if acl_id:
         keys.append(f"acl:{acl_id.upper()}")
+    keys.extend(ids)
     for link in links:
         if link.is_url and link.target:
             keys.append(f"url:{normalise_url(link.target)}")
@@ -221,6 +342,7 @@ class AwesomeList:
     strays: tuple[Entry, ...] = ()
     line_count: int = 0
     toc_marker: bool = False
+    unrecognized: tuple[Unrecognized, ...] = ()
     _by_section: dict[int, tuple[Entry, ...]] = field(default_factory=dict, compare=False,
                                                       repr=False)
     _bold: dict[int, int] = field(default_factory=dict, compare=False, repr=False)

@@ -8,10 +8,11 @@ each entry are read by `entry_line.read_entry`.
 
 from __future__ import annotations
 
+import dataclasses
 import re
 import sys
 import threading
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 
@@ -355,8 +356,41 @@ def parse_criteria(lines: list[str], start: int, end: int) -> Criteria:
     )
 
 
-def parse(text: str) -> AwesomeList:
-    """Parse README text into the list model; raise ReadmeError for input that is no README."""
+def _override(sections: list[Section], holding: Collection[str] | None,
+              top100: Collection[str] | None) -> list[Section]:
+    """Apply the config's choice of sections before entries are collected.
+
+    `holding`: titles (or anchors) of the sections that hold entries; every other section holds
+    none. `top100`: titles of the sections that count toward the top N (they hold entries too).
+    """
+    if holding is None and top100 is None:
+        return sections
+    want = {t.strip().casefold() for t in holding or ()}
+    top = {t.strip().casefold() for t in top100 or ()}
+    out = []
+    for s in sections:
+        names = {s.title.casefold(), s.slug}
+        if names & top:
+            kind = SectionKind.TOP100
+        elif top100 is not None and s.kind is SectionKind.TOP100:
+            kind = SectionKind.PAPERS if holding is None or names & want else SectionKind.OTHER
+        elif holding is None:
+            kind = s.kind
+        elif names & want:
+            kind = s.kind if s.kind.holds_papers else SectionKind.PAPERS
+        else:
+            kind = s.kind if s.kind is SectionKind.RESEARCHERS else SectionKind.OTHER
+        out.append(dataclasses.replace(s, kind=kind))
+    return out
+
+
+def parse(text: str, *, sections: Collection[str] | None = None,
+          top100: Collection[str] | None = None) -> AwesomeList:
+    """Parse README text into the list model; raise ReadmeError for input that is no README.
+
+    `sections` (config `sections:`) names the sections that hold entries and `top100` (config
+    `top100_sections:`) those counting toward the top N; both apply before entries are read.
+    """
     if len(text) > MAX_README_BYTES or len(text.encode("utf-8", "surrogatepass"))\
             > MAX_README_BYTES:
         raise ReadmeError(
@@ -375,10 +409,10 @@ def parse(text: str) -> AwesomeList:
                                                                             strict=True)]
     toc = _toc(lines, headings, ends)
     kinds = _kinds(headings, bullets, lines, toc)
-    sections = tuple(
+    sections = tuple(_override([
         Section(i, h.title, h.level, h.line, e, k, slugify(h.title))
         for i, (h, e, k) in enumerate(zip(headings, ends, kinds, strict=True))
-    )
+    ], sections, top100))
     entries: list[Entry] = []
     strays: list[Entry] = []
     researchers: list[Researcher] = []

@@ -16,6 +16,7 @@ from enum import Enum
 
 from cachetools import TTLCache
 
+from bot import metrics
 from bot.awesome.facts import Citation, LinkCheck, LinkStatus
 from bot.citations.settings import COUNT_TTL, UNKNOWN_TTL, CitationSettings
 
@@ -81,6 +82,7 @@ class CitationCache:
             self.misses += 1
         else:
             self.hits += 1
+        metrics.citation_cache(found is not None)
         return found
 
     def put(self, key: str, outcome: Outcome) -> None:

@@ -103,6 +103,6 @@ def run_action(args: argparse.Namespace) -> int:
         return 0 if result.outcome is Outcome.SUPERSEDED else 1
     conclusion = result.conclusion.value if result.conclusion else "none"
     print(f"awesome-papers: {conclusion} (reads {result.stats.reads}, writes "
-          f"{result.stats.writes})")
+          f"{result.stats.accepted_writes})")
     fail = _truthy(env.get("INPUT_FAIL-ON-ERROR", env.get("FAIL_ON_ERROR")), True)
     return 1 if fail and result.conclusion is Conclusion.FAILURE else 0

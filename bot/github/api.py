@@ -21,6 +21,8 @@ import aiohttp
 from cachetools import LRUCache, TTLCache
 from gidgethub.aiohttp import GitHubAPI
 
+from bot import metrics
+
 USER_AGENT = "awesome-papers-bot"
 # POSTs that would post a second comment or review if repeated after GitHub had done them; the
 # others (tokens, labels, statuses, check runs) are safe to send again.
@@ -90,7 +92,8 @@ class CallStats:
     """Requests made, by kind, for logs, tests and benchmarks."""
 
     reads: int = 0
-    writes: int = 0
+    writes: int = 0  # attempted
+    accepted_writes: int = 0  # answered 2xx by GitHub
     retries: int = 0
     by_route: Counter[str] = field(default_factory=Counter)
 
@@ -160,6 +163,7 @@ class BotGitHubAPI(GitHubAPI):
                 status, resp_headers, data = 0, {}, b""
             else:
                 failure = None
+            self._answered(method, status, resp_headers)
             delay: float | None
             if failure is not None or status in TRANSIENT:
                 delay = min(30.0, 0.25 * 2 ** (attempt - 1)) * (0.5 + random.random())
@@ -173,6 +177,12 @@ class BotGitHubAPI(GitHubAPI):
                 return status, resp_headers, data
             self.stats.retries += 1
             await asyncio.sleep(delay)
+
+    def _answered(self, method: str, status: int, headers: Mapping[str, str]) -> None:
+        """Count a write GitHub accepted, and feed the metrics."""
+        if method in WRITE_METHODS and 200 <= status < 300:
+            self.stats.accepted_writes += 1
+        metrics.github_answered(method, status or None, headers)
 
     def _count(self, method: str, url: str) -> None:
         """Count one request by kind and route."""

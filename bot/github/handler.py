@@ -20,6 +20,7 @@ import aiohttp
 from cachetools import LRUCache
 from gidgethub import BadRequest, GitHubException
 
+from bot import metrics
 from bot.awesome.profile import GUIDE_NAMES
 from bot.awesome.report import Conclusion, Review
 from bot.awesome.review import conclude, prepare
@@ -191,12 +192,14 @@ class Reviewer:
                     summary=f"The review could not be completed: {reason}."))
             return result
         finally:
+            elapsed = time.monotonic() - started
+            conclusion = result.conclusion.value if result.conclusion else None
+            metrics.review_finished(result.outcome.value, conclusion, elapsed)
             log.info("review", extra={
                 "delivery": delivery, "repo": pr.full_name, "pr": pr.number,
-                "head": pr.head_sha, "outcome": result.outcome.value,
-                "conclusion": result.conclusion.value if result.conclusion else None,
-                "reads": stats.reads, "writes": stats.writes,
-                "duration_ms": round((time.monotonic() - started) * 1000)})
+                "head": pr.head_sha, "outcome": result.outcome.value, "conclusion": conclusion,
+                "reads": stats.reads, "writes": stats.accepted_writes,
+                "duration_ms": round(elapsed * 1000)})
 
     def _readme_file(self, files: list[dict[str, Any]]) -> dict[str, Any] | None:
         """The list's README among the PR's files, if the PR touches it."""

@@ -1,8 +1,9 @@
 """The webhook service: verify, acknowledge within milliseconds, review in the background.
 
-Routes: `POST /webhook` (and `POST /`), `GET /healthz`. A delivery without a valid
-`X-Hub-Signature-256` gets 401 and nothing else happens; a body that is not JSON gets 400; a body
-over GitHub's 25 MB cap gets 413 before it is read; events the bot does not handle get 200.
+Routes: `POST /webhook` (and `POST /`), `GET /healthz`, `GET /metrics` (Prometheus). A delivery
+without a valid `X-Hub-Signature-256` gets 401 and nothing else happens; a body that is not JSON
+gets 400; a body over GitHub's 25 MB cap gets 413 before it is read; events the bot does not
+handle get 200.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from aiohttp import web
 from cachetools import TTLCache
 from gidgethub import BadRequest, ValidationFailure, routing, sansio
 
-from bot import __version__
+from bot import __version__, metrics
 from bot.awesome.report import CHECK_NAME
 from bot.citations.settings import CitationSettings
 from bot.github.handler import Reviewer
@@ -199,6 +200,11 @@ async def webhook(request: web.Request) -> web.Response:
     return _json(202, status="queued")
 
 
+async def metrics_page(request: web.Request) -> web.Response:
+    """Prometheus' scrape: counters and gauges in its text format."""
+    return web.Response(body=metrics.exposition(), headers={"Content-Type": metrics.CONTENT_TYPE})
+
+
 async def healthz(request: web.Request) -> web.Response:
     """Liveness: version, uptime and queue depth; never a secret."""
     queue = request.app[QUEUE]
@@ -227,7 +233,9 @@ def make_app(settings: ServiceSettings, *,
             app[RUNTIME].reviewer = Reviewer(settings, session, citations=cite,
                                              citation_session=cite_session)
             app[QUEUE].start()
+            forget_depth = metrics.queue_depth_source(lambda: app[QUEUE].depth)
             yield
+            forget_depth()
             abandoned = await app[QUEUE].shutdown(settings.shutdown_grace)
             log.info("stopped", extra={"abandoned": abandoned})
 
@@ -235,4 +243,5 @@ def make_app(settings: ServiceSettings, *,
     app.router.add_post("/webhook", webhook)
     app.router.add_post("/", webhook)
     app.router.add_get("/healthz", healthz)
+    app.router.add_get("/metrics", metrics_page)
     return app
