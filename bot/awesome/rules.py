@@ -176,16 +176,21 @@ def entry_findings(entry: Entry, al: AwesomeList, facts: Facts, profile: Profile
     """What the rules say about one entry where it stands, by its section's house style."""
     section = al.sections[entry.section]
     style = profile.style_of(al, section)
-    feats = features(entry)
     at = {"line": entry.start_line, "end_line": entry.end_line}
     quirks = _quirks(entry, style)
-    fix = _fix(entry, style, quirks, cfg)
-    out = [Finding(rule, W, msg, suggestion=fix if mech else None, title=rule, **at)
+    fixed: list[str | None] = []
+
+    def fix() -> str | None:  # rendered once, and only for an entry with a mechanical finding
+        if not fixed:
+            fixed.append(_fix(entry, style, quirks, cfg))
+        return fixed[0]
+
+    out = [Finding(rule, W, msg, suggestion=fix() if mech else None, title=rule, **at)
            for rule, msg, mech in quirks]
     said = {f.rule for f in out}
 
     def add(rule: str, message: str, severity: Severity = W, mechanical: bool = True) -> None:
-        out.append(Finding(rule, severity, message, suggestion=fix if mechanical else None,
+        out.append(Finding(rule, severity, message, suggestion=fix() if mechanical else None,
                            title=rule, **at))
 
     if not said & _LINK_RULES and not any(lk.target for lk in entry.links) \
@@ -195,11 +200,12 @@ def entry_findings(entry: Entry, al: AwesomeList, facts: Facts, profile: Profile
     if not style.guide and entry.year is None and style.year_form is not None:
         add("format/missing-year", f"The entries of {_where(section)} give their year (as "
             f"`{style.year_form.value}`): add this paper's.", mechanical=False)
-    if feats.year_form and style.year_form and feats.year_form is not style.year_form \
+    feats = features(entry) if style.year_form or style.link_form else None
+    if feats and feats.year_form and style.year_form and feats.year_form is not style.year_form \
             and "format/year-parentheses" not in said:
         add("format/year-form", f"{_where(section)} writes years as `{style.year_form.value}`;"
             " write this entry's year the same way.", mechanical=False)
-    if feats.link_form and style.link_form and feats.link_form is not style.link_form:
+    if feats and feats.link_form and style.link_form and feats.link_form is not style.link_form:
         add("format/link-form", f"{_where(section)} writes links as "
             f"`{style.link_form.value}`; write this entry's links the same way.")
     many = author_count(entry.authors) > 2 and "et al" not in entry.authors
@@ -456,30 +462,45 @@ def _in_order(order: Order, a: tuple[int, str], b: tuple[int, str]) -> bool:
     return a >= b if order is Order.YEAR_DOWN else a <= b
 
 
+MAX_ORDER_FINDINGS = 10  # per section: past that, the section is simply not in order
+
+
 def _out_of_order(ctx: Context) -> Iterable[Finding]:
-    """An entry added to (or moved into) a sorted section at a place its order does not allow."""
+    """An entry added to (or moved into) a sorted section at a place its order does not allow.
+
+    Each section's keys are computed once; an entry is checked against its neighbours only.
+    """
+    by_section: dict[int, list[EntryChange]] = {}
     for change in ctx.diff.added + ctx.diff.moved:
-        e = change.entry
-        order = ctx.profile.style_of(ctx.head, change.section).order
-        key = _order_key(order, e) if order is not Order.NONE else None
-        if key is None:
+        by_section.setdefault(change.entry.section, []).append(change)
+    for index, changes in by_section.items():
+        section = ctx.head.sections[index]
+        order = ctx.profile.style_of(ctx.head, section).order
+        if order is Order.NONE:
             continue
-        section = ctx.head.in_section(e.section)
-        others = [(o, k) for o in section if o is not e
-                  and (k := _order_key(order, o)) is not None]
-        prev = next((k for o, k in reversed(others) if o.start_line < e.start_line), None)
-        nxt = next((k for o, k in others if o.start_line > e.start_line), None)
-        if (prev is None or _in_order(order, prev, key)) and \
-                (nxt is None or _in_order(order, key, nxt)):
-            continue
-        spot = next((o for o, k in others if not _in_order(order, k, key)), None)
-        where = (f"before line {spot.start_line} ({_paper(spot)}"
-                 f"{f', {spot.year}' if spot.year else ''})" if spot is not None
-                 else "at the end of the section")
-        what = f"{e.year}" if order is not Order.TITLE else "its title"
-        yield Finding("order/out-of-place", W, f"{_where(change.section)} is sorted "
-                      f"{order.value}; {_paper(e)} ({what}) belongs {where}.",
-                      line=e.start_line, end_line=e.end_line, title="order/out-of-place")
+        keyed = [(o, k) for o in ctx.head.in_section(index)
+                 if (k := _order_key(order, o)) is not None]
+        at = {id(o): i for i, (o, _) in enumerate(keyed)}
+        told = 0
+        for change in changes:
+            e = change.entry
+            i = at.get(id(e))
+            if i is None or told >= MAX_ORDER_FINDINGS:
+                continue
+            key = keyed[i][1]
+            if (i == 0 or _in_order(order, keyed[i - 1][1], key)) and \
+                    (i + 1 == len(keyed) or _in_order(order, key, keyed[i + 1][1])):
+                continue
+            told += 1
+            spot = next((o for o, k in keyed if o is not e and not _in_order(order, k, key)),
+                        None)
+            where = (f"before line {spot.start_line} ({_paper(spot)}"
+                     f"{f', {spot.year}' if spot.year else ''})" if spot is not None
+                     else "at the end of the section")
+            what = f"{e.year}" if order is not Order.TITLE else "its title"
+            yield Finding("order/out-of-place", W, f"{_where(section)} is sorted "
+                          f"{order.value}; {_paper(e)} ({what}) belongs {where}.",
+                          line=e.start_line, end_line=e.end_line, title="order/out-of-place")
 
 
 CHECKS: tuple[Callable[[Context], Iterable[Finding]], ...] = (
