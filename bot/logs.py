@@ -12,6 +12,8 @@ from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Any
 
+from bot.scrub import remember, scrub
+
 FIELDS = ("delivery", "repo", "pr", "head", "outcome", "conclusion", "reads", "writes",
           "duration_ms", "reason", "step", "status", "abandoned")
 LEVELS = ("debug", "info", "warning", "error")
@@ -27,13 +29,9 @@ class LogFormat(StrEnum):
 
 
 def scrubber(secrets: Iterable[str] = ()) -> Scrub:
-    """A function that replaces every known secret in a text with `***`."""
-    known = tuple(sorted({s for s in secrets if s and len(s) >= 4}, key=len, reverse=True))
-
-    def scrub(text: str) -> str:
-        for secret in known:
-            text = text.replace(secret, "***")
-        return text
+    """The process's one scrubber (`bot.scrub`: known secrets and secret-shaped text), told
+    these secrets too."""
+    remember(*secrets)
     return scrub
 
 

@@ -179,6 +179,8 @@ def test_paper_specs_of_the_standalone_fake() -> None:
     assert parse_paper("ARXIV:1512.03385@2015=5000") == FakePaper(
         "Paper ARXIV:1512.03385", 2015, 5000, arxiv="1512.03385"
     )
+    named = parse_paper("ARXIV:1512.03385@2015=5000|Deep residual learning")
+    assert named.title == "Deep residual learning" and named.arxiv == "1512.03385"
     dropout = parse_paper("TITLE:Dropout: a simple way to prevent overfitting@2014=3000")
     assert (dropout.title, dropout.year, dropout.citations) == (
         "Dropout: a simple way to prevent overfitting",

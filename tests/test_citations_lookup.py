@@ -463,7 +463,7 @@ def test_standalone_fake_with_the_sync_wrapper() -> None:
         "--port",
         "0",
         "--paper",
-        "ARXIV:1512.03385@2015=5000",
+        "ARXIV:1512.03385@2015=5000|Deep residual learning for image recognition",
         "--paper",
         "TITLE:How transferable are features in deep neural networks?@2014=3000",
     ]

@@ -88,6 +88,19 @@ def _researchers(al: AwesomeList) -> Iterable[Finding]:
                           line=r.line, end_line=r.line, title="researchers/count")
 
 
+# The review's advice to a contributor, and what it means for a maintainer auditing the list.
+_FOR_THE_LIST = (("add the count to the PR description",
+                  "check the count by hand, then keep the entry or move it to the appendix"),)
+
+
+def _about_the_list(f: Finding) -> Finding:
+    """The finding worded for the list as it stands, not for a pull request."""
+    message = f.message
+    for pr_advice, list_advice in _FOR_THE_LIST:
+        message = message.replace(pr_advice, list_advice)
+    return f if message == f.message else replace(f, message=message)
+
+
 def audit(al: AwesomeList, facts: Facts, *, links: bool = False,
           config: RepoConfig = DEFAULT_CONFIG, profile: Profile | None = None,
           text: str | None = None, guide: str | None = None) -> Audit:
@@ -107,6 +120,7 @@ def audit(al: AwesomeList, facts: Facts, *, links: bool = False,
     for f in found:
         sev = config.severity_of(f.rule, f.severity)
         if sev is not None and not f.rule.startswith("discussion/"):
+            f = _about_the_list(f)
             kept.append(f if sev is f.severity else replace(f, severity=sev))
     kept.sort(key=lambda f: (f.line or 0, f.severity.rank, f.rule))
     return Audit(tuple(kept), None if limit is None else len(al.top100), limit,

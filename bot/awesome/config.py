@@ -6,7 +6,6 @@ as a finding (`config/invalid`), one line per problem, and the README's own rule
 
 from __future__ import annotations
 
-import dataclasses
 import fnmatch
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -14,7 +13,7 @@ from types import MappingProxyType
 from typing import Any
 
 from bot.awesome.findings import Severity
-from bot.awesome.model import AwesomeList, SectionKind, Threshold
+from bot.awesome.model import Threshold
 
 MAX_CONFIG_BYTES = 64 * 1024
 RULE_OFF = "off"
@@ -57,15 +56,6 @@ class RepoConfig:
     def holds_list(self, path: str) -> bool:
         """True when `path` is one of the files that hold the list (`files:` globs)."""
         return any(fnmatch.fnmatchcase(path, g) for g in (self.files or DEFAULT_FILES))
-
-    def section_kinds(self) -> dict[str, SectionKind]:
-        """Heading title (casefolded) -> kind the config assigns, for the reader."""
-        out: dict[str, SectionKind] = {}
-        for t in self.sections or ():
-            out[t.casefold()] = SectionKind.APPENDIX
-        for t in self.top100_sections or ():
-            out[t.casefold()] = SectionKind.TOP100
-        return out
 
 
 DEFAULT_CONFIG = RepoConfig()
@@ -203,34 +193,3 @@ def load_config(text: str | None) -> RepoConfig:
             values[key] = _mapping(key, raw[key], errors)
     values = {k: v for k, v in values.items() if v is not None}
     return RepoConfig(errors=tuple(errors), **values)
-
-
-def apply_config(al: AwesomeList, cfg: RepoConfig) -> AwesomeList:
-    """The list with the config's section kinds laid over the README's.
-
-    `sections:` names the headings that hold entries (others hold none); `top100_sections:`
-    the ones that count toward the top 100.
-    """
-    wanted = cfg.section_kinds()
-    if not wanted:
-        return al
-    sections = tuple(dataclasses.replace(s, kind=_kind(s.title, s.kind, wanted, cfg))
-                     for s in al.sections)
-    if sections == al.sections:
-        return al
-    entries = tuple(e for e in al.entries if sections[e.section].kind.holds_papers)
-    return dataclasses.replace(al, sections=sections, entries=entries, _by_section={},
-                               _bold={})
-
-
-def _kind(title: str, kind: SectionKind, wanted: dict[str, SectionKind],
-          cfg: RepoConfig) -> SectionKind:
-    """One heading's kind under the config."""
-    key = title.casefold()
-    if key in wanted:
-        return wanted[key]
-    if cfg.sections is not None and kind.holds_papers:
-        return SectionKind.OTHER
-    if cfg.top100_sections is not None and kind is SectionKind.TOP100:
-        return SectionKind.APPENDIX
-    return kind

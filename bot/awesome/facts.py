@@ -45,13 +45,15 @@ _EMPTY: Mapping = MappingProxyType({})
 @dataclass(frozen=True, slots=True)
 class Facts:
     """Citation counts keyed by `Entry.key`, link checks keyed by URL, why sources failed, and
-    the entries every source answered "unknown" (`not_found`, by `Entry.key`)."""
+    the entries every source answered "unknown" (`not_found`, by `Entry.key`), and the records
+    found by an entry's identifier whose title is another paper's (`mismatched`, no count)."""
 
     citations: Mapping[str, Citation] = field(default_factory=lambda: _EMPTY)
     links: Mapping[str, LinkCheck] = field(default_factory=lambda: _EMPTY)
     unavailable: tuple[str, ...] = ()
     offline: bool = False
     not_found: frozenset[str] = frozenset()
+    mismatched: Mapping[str, Citation] = field(default_factory=lambda: _EMPTY)
 
     def citation_for(self, entry: Entry) -> Citation | None:
         """The count for an entry, by its key or any of its identifiers or its title."""

@@ -378,3 +378,19 @@ def _top_moves(base: AwesomeList, head: AwesomeList, size: int) -> list[str]:
 
 
 NO_PROFILE = Profile()
+
+
+def counted(al: AwesomeList, profile: Profile) -> AwesomeList:
+    """The list with its paper sections counted as the top N, when the config declares limits
+    for a list whose README marks no top-N section."""
+    import dataclasses
+
+    from bot.awesome.model import SectionKind
+
+    if profile.limits is None or any(s.kind is SectionKind.TOP100 for s in al.sections):
+        return al
+    sections = tuple(dataclasses.replace(s, kind=SectionKind.TOP100)
+                     if s.kind is SectionKind.PAPERS else s for s in al.sections)
+    if sections == al.sections:
+        return al
+    return dataclasses.replace(al, sections=sections, _by_section={}, _bold={})

@@ -8,13 +8,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from bot.awesome.config import DEFAULT_CONFIG, RepoConfig, apply_config, load_config
+from bot.awesome.config import DEFAULT_CONFIG, RepoConfig, load_config
 from bot.awesome.diff import ListDiff, diff
 from bot.awesome.facts import NO_FACTS, Facts
 from bot.awesome.findings import Finding, Severity
 from bot.awesome.model import AwesomeList, Entry, SectionKind
 from bot.awesome.parse import ReadmeError, decode_readme, parse
-from bot.awesome.profile import Profile, pin_structure, profile_of, rule_changes
+from bot.awesome.profile import Profile, counted, pin_structure, profile_of, rule_changes
 from bot.awesome.report import (
     Review,
     annotations_of,
@@ -68,7 +68,8 @@ class Prepared:
         return tuple(c.entry for c in self.diff.added + self.diff.changed)
 
 
-def _read(text: str | bytes | None, which: str, path: str) -> tuple[AwesomeList, Finding | None]:
+def _read(text: str | bytes | None, which: str, path: str,
+          cfg: RepoConfig = DEFAULT_CONFIG) -> tuple[AwesomeList, Finding | None]:
     """Parse one side, turning unreadable input into a finding."""
     if text is None:
         if which == "base":
@@ -77,7 +78,7 @@ def _read(text: str | bytes | None, which: str, path: str) -> tuple[AwesomeList,
                               "change (deleted or moved); the list needs it.", title=path)
     try:
         s = decode_readme(text) if isinstance(text, bytes) else text
-        al = parse(s)
+        al = parse(s, sections=cfg.sections, top100=cfg.top100_sections)
     except ReadmeError as exc:
         return EMPTY, Finding("readme/unreadable", Severity.ERROR,
                               f"{path} ({which}) cannot be read: {exc}.", title=path)
@@ -96,12 +97,12 @@ def prepare(base: str | bytes | None, head: str | bytes | None, *,
     `guide_text`) only: the head is read with them, whatever its own text says.
     """
     cfg = config if config is not None else load_config(config_text)
-    b, b_err = _read(base, "base", path)
-    h, h_err = _read(head, "head", path)
-    b, h = apply_config(b, cfg), apply_config(h, cfg)
+    b, b_err = _read(base, "base", path, cfg)
+    h, h_err = _read(head, "head", path, cfg)
     problems = tuple(f for f in (b_err, h_err) if f is not None)
     base_text = base.decode("utf-8", "replace") if isinstance(base, bytes) else base
     prof = profile_of(b, cfg, base_text, guide_text)
+    b, h = counted(b, prof), counted(h, prof)
     changes = rule_changes(b, h) if not problems else ()
     h = pin_structure(h, b) if base is not None and not problems else h
     return Prepared(b, h, ListDiff() if problems else diff(b, h), cfg, path, problems, prof,

@@ -10,6 +10,7 @@ not the contributor's doing.
 from __future__ import annotations
 
 import re
+from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
 
@@ -41,6 +42,7 @@ RULES: tuple[RuleSpec, ...] = (
     RuleSpec("citations/below-threshold", E, "fewer citations than the year's threshold"),
     RuleSpec("citations/sparkles-unearned", W, "marked :sparkles: or bold below the bold bar"),
     RuleSpec("citations/unverified", W, "no citation count could be found"),
+    RuleSpec("citations/mismatch", W, "the linked record's title is another paper's"),
     RuleSpec("duplicate/entry", E, "the paper is already on the list"),
     RuleSpec("criteria/changed", N, "the change edits the list's rules or which sections count"),
     RuleSpec("section/new-section", N, "the change adds a section heading (an error where the "
@@ -71,6 +73,8 @@ RULES: tuple[RuleSpec, ...] = (
     RuleSpec("link/dead", E, "a link answers 404 or 410"),
     RuleSpec("link/unreachable", W, "a link could not be reached"),
     RuleSpec("config/invalid", W, "the repository's config file could not be used"),
+    RuleSpec("parse/unrecognized", W, "an added line holds a link or looks like an item, but "
+             "was read as no entry"),
 )
 RULE_IDS = frozenset(r.id for r in RULES)
 
@@ -254,6 +258,12 @@ def _top100_findings(entry: Entry, section: Section, style: Style, facts: Facts,
     if th is None or _fits_alternative(section, th.alternative):
         return []
     cite = facts.citation_for(entry)
+    if cite is None and (other := facts.mismatched.get(entry.key)) is not None:
+        return [Finding("citations/mismatch", W, f"The link of {_paper(entry)} leads to a "
+                        f"record titled \"{other.matched_title[:120] or 'without a title'}\" "
+                        f"({other.source}), not to this paper, so its {other.count:,} citations "
+                        "do not count for it. Link the paper itself.",
+                        title="citations/mismatch", **at)]
     if cite is None:
         why = ("neither Semantic Scholar nor OpenAlex knows it (check the title and the link)"
                if entry.key in facts.not_found
@@ -503,9 +513,29 @@ def _out_of_order(ctx: Context) -> Iterable[Finding]:
                           line=e.start_line, end_line=e.end_line, title="order/out-of-place")
 
 
+def _unrecognized(ctx: Context) -> Iterable[Finding]:
+    """Added or edited lines that hold a link or look like an item, yet became no entry."""
+    seen = Counter(u.text for u in ctx.base.unrecognized)
+    runs: list[list[int]] = []
+    for u in ctx.head.unrecognized:
+        if seen[u.text]:
+            seen[u.text] -= 1
+        elif runs and runs[-1][-1] == u.line - 1:
+            runs[-1].append(u.line)
+        else:
+            runs.append([u.line])
+    for run in runs:
+        where = f"Line {run[0]}" if len(run) == 1 else f"Lines {run[0]}-{run[-1]}"
+        yield Finding("parse/unrecognized", W, f"{where} {'holds' if len(run) == 1 else 'hold'} "
+                      "a link or looks like a list item, but the bot could not read it as an "
+                      "entry, so it was not checked. Write it like the entries around it, or "
+                      "ask a maintainer to check it by hand.", line=run[0], end_line=run[-1],
+                      title="parse/unrecognized")
+
+
 CHECKS: tuple[Callable[[Context], Iterable[Finding]], ...] = (
     _config, _criteria_changed, _top100_limit, _duplicates, _sections, _touched_findings,
-    _out_of_order,
+    _out_of_order, _unrecognized,
 )
 
 

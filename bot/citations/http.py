@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import random
+import re
 import time
 from collections import Counter
 from collections.abc import Callable, Mapping
@@ -15,6 +16,7 @@ from typing import Any
 import aiohttp
 
 from bot.citations.settings import CitationSettings
+from bot.scrub import scrub
 
 log = logging.getLogger(__name__)
 
@@ -167,7 +169,7 @@ class JsonSource:
 
     def _fail(self, failure: Failure, detail: str = "") -> SourceError:
         problem = Problem(
-            self.name, failure, detail, self.settings.budget, self.key_env, self.has_key
+            self.name, failure, scrub(detail), self.settings.budget, self.key_env, self.has_key
         )
         if self.problem is None or failure > self.problem.failure:
             self.problem = problem
@@ -264,9 +266,21 @@ def os_error_text(error: OSError) -> str:
     return error.strerror or str(error) or type(error).__name__
 
 
+_URL = re.compile(r"(?i)\b(https?://[^\s?#'\"]*)[^\s'\"]*")
+
+
+def without_urls(text: str) -> str:
+    """URLs cut to scheme, host and path: a query string may hold a key (OpenAlex's `api_key`)."""
+    return _URL.sub(r"\1", text)
+
+
 def _describe_exc(exc: BaseException) -> str:
-    """A short, secret-free description of a connection failure."""
+    """A short, secret-free description of a connection failure (aiohttp puts the whole request
+    URL, query and key included, into the text of a response error)."""
     if isinstance(exc, aiohttp.ClientConnectorError):
         return f"{exc.host}:{exc.port}: {os_error_text(exc.os_error)}"
-    text = str(exc) or type(exc).__name__
-    return text[:120]
+    if isinstance(exc, aiohttp.ClientResponseError):
+        text = f"{type(exc).__name__}: {exc.message}"
+    else:
+        text = str(exc) or type(exc).__name__
+    return scrub(without_urls(" ".join(text.split())))[:120]

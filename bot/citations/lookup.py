@@ -10,9 +10,11 @@ The order of asking, for each distinct paper (entries are deduped by `resolve(en
    DOIs (a journal DOI, or arXiv's 10.48550 DataCite DOI) in one call, then title searches.
 
 A count is accepted only for the identifier asked, or for a title that normalises equal to the
-entry's. A paper ends as a Citation, as NOT_FOUND (every source answered, none knows it), or as
-Unverified (a source failed); Facts carries only the Citations, and `Facts.unavailable` says in one
-line per source why some counts are missing. Nothing here raises; everything ends by the budget.
+entry's; and in the end only when the record's title is the entry's (`resolve.same_title`): a
+record found by a borrowed DOI goes to `Facts.mismatched`, with no count. A paper ends as a
+Citation, as NOT_FOUND (every source answered, none knows it), or as Unverified (a source failed);
+Facts carries only the Citations, and `Facts.unavailable` says in one line per source why some
+counts are missing. Nothing here raises; everything ends by the budget.
 """
 
 from __future__ import annotations
@@ -29,12 +31,13 @@ import aiohttp
 from bot.awesome.facts import Citation, Facts
 from bot.awesome.model import Entry
 from bot.citations.cache import NOT_FOUND, CitationCache, Missing, Outcome, Unverified
-from bot.citations.http import Deadline, JsonSource, SourceError, seconds_text
+from bot.citations.http import Deadline, JsonSource, SourceError, seconds_text, without_urls
 from bot.citations.links import LinkChecker, LinkReport, link_session
 from bot.citations.openalex import OpenAlex
-from bot.citations.resolve import PaperRef, resolve
+from bot.citations.resolve import PaperRef, resolve, same_title
 from bot.citations.semantic_scholar import BATCH_LIMIT, SemanticScholar
 from bot.citations.settings import CitationSettings
+from bot.scrub import remember, scrub
 
 log = logging.getLogger(__name__)
 
@@ -306,6 +309,7 @@ async def gather_facts(
     `settings.budget` seconds, with `Facts.unavailable` saying what could not be verified.
     """
     deadline = Deadline(settings.budget)
+    remember(settings.s2_api_key, settings.openalex_api_key)
     cache = cache if cache is not None else CitationCache.from_settings(settings)
     wanted: dict[str, PaperRef] = {}
     for entry in entries:
@@ -340,7 +344,8 @@ async def gather_facts(
         log.exception("gathering facts failed")
         problems.append(f"Citation lookup: internal error ({type(exc).__name__})")
     citations = run.citations() if run is not None else {}
-    by_entry = {key: citations[ref.key] for key, ref in wanted.items() if ref.key in citations}
+    found = {key: citations[ref.key] for key, ref in wanted.items() if ref.key in citations}
+    by_entry, mismatched = _by_title(found, {e.key: e for e in entries})
     missing = run.not_found() if run is not None else set()
     not_found = frozenset(key for key, ref in wanted.items() if ref.key in missing)
     unchecked = [u for u in urls if u not in report.checks]
@@ -355,10 +360,24 @@ async def gather_facts(
     return Facts(
         citations=MappingProxyType(by_entry),
         links=MappingProxyType(dict(report.checks)),
-        unavailable=tuple(dict.fromkeys(lines)),
+        unavailable=tuple(dict.fromkeys(scrub(without_urls(line)) for line in lines)),
         offline=run.offline if run is not None else False,
         not_found=not_found,
+        mismatched=MappingProxyType(mismatched),
     )
+
+
+def _by_title(
+    found: dict[str, Citation], entries: dict[str, Entry]
+) -> tuple[dict[str, Citation], dict[str, Citation]]:
+    """Counts split into those whose record has the entry's title and those that do not."""
+    kept: dict[str, Citation] = {}
+    mismatched: dict[str, Citation] = {}
+    for key, cite in found.items():
+        entry = entries[key]
+        mine = same_title(entry.title, cite.matched_title)
+        (kept if mine else mismatched)[key] = cite
+    return kept, mismatched
 
 
 async def _guarded(job: Awaitable[object], what: str, sink: list[str]) -> None:

@@ -79,6 +79,29 @@ def clean_title(title: str) -> str:
     return _SPACES.sub(" ", t).strip()
 
 
+def _norm(title: str) -> str:
+    return normalise_title(clean_title(title))
+
+
+def same_title(entry_title: str, record_title: str) -> bool:
+    """True when a record is the entry's paper by title: equal once normalised, or one is the
+    other's main title (before a colon) of at least two words, as lists shorten subtitles.
+
+    A count found by an identifier belongs to the entry only then: a link naming a famous DOI
+    must not lend its citations to another paper.
+    """
+    a, b = _norm(entry_title), _norm(record_title)
+    if not a or not b:
+        return False
+    if a == b:
+        return True
+    for short, long in ((a, record_title), (b, entry_title)):
+        main = _norm(long.split(":", 1)[0]) if ":" in long else ""
+        if main and main == short and len(short.split()) >= 2:
+            return True
+    return False
+
+
 def s2_url_id(url: str) -> str | None:
     """`URL:<url>` when the link is on a site Semantic Scholar resolves by URL, else None."""
     host = (urlsplit(url.strip()).hostname or "").lower()

@@ -22,6 +22,7 @@ from cachetools import LRUCache, TTLCache
 from gidgethub.aiohttp import GitHubAPI
 
 from bot import metrics
+from bot.scrub import SCRUBBER
 
 USER_AGENT = "awesome-papers-bot"
 # POSTs that would post a second comment or review if repeated after GitHub had done them; the
@@ -145,6 +146,8 @@ class BotGitHubAPI(GitHubAPI):
         """One request, retried on transient failures and rate limits within the budget."""
         deadline = time.monotonic() + self.retry_budget
         attempt = 0
+        if body and method in WRITE_METHODS:
+            body = SCRUBBER.bytes(body)  # no secret reaches a comment, check run or label
         while True:
             attempt += 1
             if method in WRITE_METHODS:

@@ -12,6 +12,7 @@ from gidgethub import apps
 from gidgethub.abc import GitHubAPI
 
 from bot.github.settings import AuthMode, ServiceSettings
+from bot.scrub import remember
 
 REFRESH_MARGIN = 5 * 60
 CACHE_TTL = 55 * 60
@@ -22,6 +23,7 @@ class TokenProvider:
 
     def __init__(self, settings: ServiceSettings) -> None:
         self._settings = settings
+        remember(*settings.secrets())
         self._cache: TTLCache[str, tuple[str, float]] = TTLCache(maxsize=10_000, ttl=CACHE_TTL)
         self._locks: dict[str, asyncio.Lock] = {}
         self.requests = 0
@@ -52,6 +54,7 @@ class TokenProvider:
             data = await apps.get_installation_access_token(
                 gh, installation_id=key, app_id=s.app_id, private_key=s.private_key)
             token = str(data["token"])
+            remember(token)
             self._cache[key] = (token, _expiry(data.get("expires_at")))
             return token
 

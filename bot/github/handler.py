@@ -21,6 +21,7 @@ from cachetools import LRUCache
 from gidgethub import BadRequest, GitHubException
 
 from bot import metrics
+from bot.awesome.facts import NO_FACTS, Facts
 from bot.awesome.profile import GUIDE_NAMES
 from bot.awesome.report import Conclusion, Review
 from bot.awesome.review import conclude, prepare
@@ -56,6 +57,9 @@ class JobResult:
     problems: list[str] = field(default_factory=list)
     check_run_id: int | None = None
     via_status: bool = False
+    review: Review | None = None  # what was computed, published or not (the Action shows it)
+    facts: Facts | None = None
+    unreachable: bool = False  # GitHub could not be reached
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,6 +68,7 @@ class _Readme:
 
     review: Review
     path: str
+    facts: Facts
 
 
 class Reviewer:
@@ -87,6 +92,7 @@ class Reviewer:
         self.own_logins: set[str] = set()  # logins our comments came back with (token mode)
         self.announced: LRUCache[str, set[int]] = LRUCache(maxsize=5000)  # check runs GitHub
         self._tasks: set[asyncio.Task[None]] = set()                       # told us about
+        self.offline = False  # the Action's `offline: true`: no lookups, no link checks
 
     def run_announced(self, pr: PullRef, run_id: int, status: str) -> None:
         """GitHub says it created check run `run_id` for us on this head.
@@ -151,6 +157,7 @@ class Reviewer:
                 if not done:
                     check_id = await self._start(gh, pr, result)
                 computed = await work
+                result.review, result.facts = computed.review, computed.facts
                 newest = None if not is_current() else await pull_from_api(
                     gh, pr.owner, pr.repo, pr.number, pr.installation_id)
                 if newest is not None and newest.head_sha == pr.head_sha:
@@ -181,6 +188,8 @@ class Reviewer:
         except Exception as exc:
             reason = _reason(exc)
             result.problems.append(reason)
+            result.unreachable = isinstance(exc, TransientError | aiohttp.ClientError
+                                            | TimeoutError)
             expected = isinstance(exc, GitHubException | TransientError | PermissionError
                                   | aiohttp.ClientError | TimeoutError)
             log.log(logging.WARNING if expected else logging.ERROR, "review failed",
@@ -225,13 +234,13 @@ class Reviewer:
         prepared = await asyncio.to_thread(
             prepare, base, head, config_text=config_text, path=path,
             guide_text=guide.decode("utf-8", "replace") if isinstance(guide, bytes) else guide)
-        facts = await gather_facts(prepared.citation_entries(), self.citations,
-                                   session=self.citation_session, cache=self.citation_cache,
-                                   check_links=self.settings.check_links,
-                                   link_entries=prepared.link_entries())
+        facts = NO_FACTS if self.offline else await gather_facts(
+            prepared.citation_entries(), self.citations, session=self.citation_session,
+            cache=self.citation_cache, check_links=self.settings.check_links,
+            link_entries=prepared.link_entries())
         review = await asyncio.to_thread(conclude, prepared, facts,
                                          commentable=added_lines(readme.get("patch")))
-        return _Readme(review, path)
+        return _Readme(review, path, facts)
 
     async def _start(self, gh: BotGitHubAPI, pr: PullRef, result: JobResult) -> int | None:
         """Show that the review is running: a check run, or a pending commit status."""

@@ -23,7 +23,7 @@ Routes: `POST /graph/v1/paper/batch`, `GET /graph/v1/paper/search/match`,
 Standalone, for an end-to-end run of the command line (from the repository root):
 
     python -m tests.fakes.citation_server --port 8931 \\
-        --paper ARXIV:1512.03385@2016=5000 \\
+        --paper "ARXIV:1512.03385@2016=5000|Deep residual learning for image recognition" \\
         --paper "TITLE:How transferable are features in deep neural networks?@2014=3000" \\
         --latency 0.05
 
@@ -34,10 +34,10 @@ serves until interrupted; `--port 0` picks a free port (read it from those lines
     OPENALEX_API_URL=http://127.0.0.1:8931 LINK_CHECK_ALLOW_PRIVATE=1 \\
         python -m bot check ...
 
-A paper spec is `KIND:VALUE[@YEAR]=COUNT` with KIND one of ARXIV, DOI, ACL or TITLE (a paper
-given by id gets the title "Paper <id>"); `--papers-json FILE` takes a list of objects with
-FakePaper's fields for anything richer (`{"title": ..., "year": 2014, "citations": 3000,
-"arxiv": "1412.6980", "in_s2": false}`). `--help` lists the failure switches.
+A paper spec is `KIND:VALUE[@YEAR]=COUNT[|TITLE]` with KIND one of ARXIV, DOI, ACL or TITLE (a
+paper given by id without `|TITLE` gets the title "Paper <id>"); `--papers-json FILE` takes a
+list of objects with FakePaper's fields for anything richer (`{"title": ..., "year": 2014,
+"citations": 3000, "arxiv": "1412.6980", "in_s2": false}`). `--help` lists the failure switches.
 """
 
 from __future__ import annotations
@@ -644,7 +644,8 @@ _OA_FILTERS_MODELLED: dict[str, Callable[[FakePaper, list[str]], bool]] = {
 
 
 def parse_paper(spec: str) -> FakePaper:
-    """A FakePaper from `KIND:VALUE[@YEAR]=COUNT` (KIND: ARXIV, DOI, ACL, TITLE)."""
+    """A FakePaper from `KIND:VALUE[@YEAR]=COUNT[|TITLE]` (KIND: ARXIV, DOI, ACL, TITLE)."""
+    spec, _, named = spec.partition("|")
     ident, sep, count = spec.rpartition("=")
     if not sep or not count.strip().isdigit():
         raise ValueError(f"paper spec {spec!r}: expected KIND:VALUE[@YEAR]=COUNT")
@@ -656,7 +657,7 @@ def parse_paper(spec: str) -> FakePaper:
     value = value.strip()
     if not colon or not value or kind not in {"ARXIV", "DOI", "ACL", "TITLE"}:
         raise ValueError(f"paper spec {spec!r}: KIND must be ARXIV, DOI, ACL or TITLE")
-    title = value if kind == "TITLE" else f"Paper {kind}:{value}"
+    title = value if kind == "TITLE" else named.strip() or f"Paper {kind}:{value}"
     return FakePaper(
         title=title,
         year=year,
@@ -681,7 +682,8 @@ def build_arg_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--host", default="127.0.0.1")
     p.add_argument("--port", type=int, default=0, help="0 picks a free port")
-    p.add_argument("--paper", action="append", default=[], metavar="KIND:VALUE[@YEAR]=COUNT")
+    p.add_argument("--paper", action="append", default=[],
+                   metavar="KIND:VALUE[@YEAR]=COUNT[|TITLE]")
     p.add_argument("--papers-json", metavar="FILE", help="a JSON list of FakePaper objects")
     p.add_argument("--latency", type=float, default=0.0, help="seconds added to each API call")
     p.add_argument("--s2-api-key", help="the only x-api-key accepted (others get 403)")

@@ -641,6 +641,8 @@ class FakeGitHub:
             }.items()
         }
         self._user_ids: dict[str, int] = {}
+        self.manifest_codes: dict[str, tuple[dict[str, Any], float]] = {}
+        self.created_apps: list[dict[str, Any]] = []
         self._runner: web.AppRunner | None = None
         self._host = "127.0.0.1"
         self._port = 0
@@ -1583,6 +1585,8 @@ class FakeGitHub:
         return web.Response(status=reply.status, body=payload, headers=headers)
 
     async def _handle(self, request: web.Request, raw: bytes, info: dict[str, Any]) -> Reply:
+        if MANIFEST_FORM.fullmatch(request.path):
+            return await self._manifest_form(request)
         if not request.headers.get("User-Agent"):
             return Reply(403, raw=NO_USER_AGENT.encode(), content_type="text/plain; charset=utf-8")
         version = request.headers.get("X-GitHub-Api-Version")
@@ -1627,6 +1631,8 @@ class FakeGitHub:
         self, request: web.Request, op: Operation, info: dict[str, Any]
     ) -> tuple[Token | None, dict[str, Any] | None]:
         scheme, credential = self._credential(request)
+        if op.operation_id == "apps/create-from-manifest":  # the code is the credential
+            return None, None
         needs_jwt = op.operation_id.startswith("apps/")
         if credential is None:
             if scheme:
@@ -2272,6 +2278,57 @@ class FakeGitHub:
         out["resources"]["core"] = dict(core)
         out["rate"] = dict(core)
         return Reply(200, out)
+
+
+    # --- GitHub App manifest flow (docs.github.com "Registering a GitHub App from a manifest") --
+    # The browser POSTs the form field `manifest` (JSON) to github.com's /settings/apps/new
+    # (or /organizations/ORG/settings/apps/new) with `?state=`; GitHub creates the App and
+    # redirects to the manifest's `redirect_url` with `?code=...&state=...`; the code is
+    # exchanged once, within an hour, with POST /app-manifests/{code}/conversions (no auth).
+    # The created App is this fake's own App (same id and key), so its tokens work here.
+
+    async def _manifest_form(self, request: web.Request) -> Reply:
+        if request.method != "POST":
+            return Reply(405, raw=b"Method Not Allowed", content_type="text/plain")
+        form = await request.post()
+        try:
+            manifest = json.loads(str(form.get("manifest", "")))
+        except ValueError:
+            manifest = None
+        missing = [] if isinstance(manifest, dict) else ["manifest"]
+        if isinstance(manifest, dict):
+            missing = [k for k in ("url", "redirect_url") if not manifest.get(k)]
+            hook = manifest.get("hook_attributes")
+            if not isinstance(hook, dict) or not hook.get("url"):
+                missing.append("hook_attributes.url")
+        if missing:
+            text = f"Invalid GitHub App configuration: {', '.join(missing)} required"
+            return Reply(422, raw=text.encode(), content_type="text/html; charset=utf-8")
+        assert isinstance(manifest, dict)
+        code = secrets.token_hex(10)
+        self.manifest_codes[code] = (manifest, time.time() + 3600)
+        query = {"code": code, **({"state": request.query["state"]}
+                                  if "state" in request.query else {})}
+        target = f"{manifest['redirect_url']}?{urlencode(query)}"
+        return Reply(302, raw=b"", headers={"Location": target}, content_type="text/html")
+
+    async def _op_apps_create_from_manifest(self, ctx: _Ctx) -> Reply:
+        manifest, expires = self.manifest_codes.pop(ctx.params["code"], (None, 0.0))
+        if manifest is None or expires < time.time():
+            raise _not_found(ctx.op.docs_url)
+        out = spec().example("integration-from-manifest")
+        out.update(id=self.app_id, slug=self.app_slug, name=manifest.get("name", self.app_slug),
+                   description=manifest.get("description", ""),
+                   external_url=manifest["url"], html_url=f"{HTML}/apps/{self.app_slug}",
+                   permissions=dict(manifest.get("default_permissions") or {}),
+                   events=list(manifest.get("default_events") or []),
+                   webhook_secret=secrets.token_hex(20), pem=self.private_key_pem,
+                   client_id=f"Iv1.{secrets.token_hex(8)}", client_secret=secrets.token_hex(20))
+        self.created_apps.append({"manifest": manifest, "app": out})
+        return Reply(201, out)
+
+
+MANIFEST_FORM = re.compile(r"/settings/apps/new|/organizations/[^/]+/settings/apps/new")
 
 
 def _int(value: str | None, default: int) -> int:
