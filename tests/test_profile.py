@@ -186,7 +186,7 @@ def test_link_form_is_learned_and_the_fix_keeps_the_rest_of_the_entry() -> None:
     new = "- A paper in another form (2016), B. Author [[pdf]](https://x.org/n.pdf)"
     [f] = [f for f in review(base, _sorted_list(*single, new)).findings
            if f.rule == "format/link-form"]
-    assert "`[label](url)`" in f.message
+    assert "`[pdf](url)`" in f.message
     assert f.suggestion == new.replace("[[pdf]](", "[pdf](")
     assert "format/link-form" not in rules(review(BASE, make_list(vision=[RESNET, BATCHNORM])))
 

@@ -6,6 +6,7 @@ the change under review: a pull request cannot loosen the rules it is judged by.
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from collections import Counter
 from collections.abc import Iterable, Mapping
@@ -16,26 +17,21 @@ from types import MappingProxyType
 
 from bot.awesome.config import RepoConfig
 from bot.awesome.findings import Severity
-from bot.awesome.model import AwesomeList, Criteria, Entry, Section, Threshold, normalise_title
+from bot.awesome.model import (
+    AuthorForm,
+    AwesomeList,
+    Criteria,
+    Entry,
+    LinkForm,
+    Section,
+    Shape,
+    Threshold,
+    YearForm,
+    normalise_title,
+)
 
 CONFIG_NAME = ".github/awesome-papers.yml"
 GUIDE_NAMES = ("CONTRIBUTING.md", "Contributing.md", ".github/CONTRIBUTING.md")
-
-
-class LinkForm(StrEnum):
-    """How an entry writes its links (the labelled ones, such as pdf or code)."""
-
-    DOUBLE = "[[label]](url)"
-    WRAPPED = "[[label](url)]"
-    SINGLE = "[label](url)"
-    BARE = "bare URL"
-
-
-class YearForm(StrEnum):
-    """How an entry writes its year."""
-
-    PAREN = "(2016)"
-    PLAIN = "2016"
 
 
 class Order(StrEnum):
@@ -54,8 +50,8 @@ class EntryStyle:
     bold: bool
     link_form: LinkForm | None
     year_form: YearForm | None
+    author_form: AuthorForm | None
     et_al: bool | None
-    one_line: bool
     guide: bool
 
 
@@ -66,6 +62,7 @@ class Style:
     bold: bool | None = None
     link_form: LinkForm | None = None
     year_form: YearForm | None = None
+    author_form: AuthorForm | None = None
     et_al: bool | None = None
     guide: bool | None = None
     order: Order = Order.NONE
@@ -74,10 +71,9 @@ class Style:
         """This style, with what it leaves open taken from `fallback` (order stays its own)."""
         def pick(a: object, b: object) -> object:
             return b if a is None else a
-        return Style(pick(self.bold, fallback.bold), pick(self.link_form, fallback.link_form),  # type: ignore[arg-type]
-                     pick(self.year_form, fallback.year_form),  # type: ignore[arg-type]
-                     pick(self.et_al, fallback.et_al), pick(self.guide, fallback.guide),  # type: ignore[arg-type]
-                     self.order)
+        return Style(*(pick(getattr(self, f), getattr(fallback, f))  # type: ignore[arg-type]
+                       for f in ("bold", "link_form", "year_form", "author_form", "et_al",
+                                 "guide")), order=self.order)
 
 
 @dataclass(frozen=True, slots=True)
@@ -129,42 +125,19 @@ class Profile:
 
 # --- entry features -----------------------------------------------------------------------
 
-_LINKS = re.compile(
-    r"(?P<wrapped>\[\[[^\[\]\n]{0,300}\]\([^()\s]{0,2000}\)\])"
-    r"|(?P<double>\[\[[^\[\]\n]{0,300}\]\][ \t]{0,3}\()"
-    r"|(?P<single>\[[^\[\]\n]{0,300}\]\()"
-    r"|(?P<bare>(?<![(<\w\"'=])https?://)"
-)
-_TARGETS = re.compile(r"\]\([^()\s]{0,2000}\)|https?://\S{0,2000}")
-_YEAR_PAREN = re.compile(r"\((?:[A-Za-z][A-Za-z. ]{0,12},?[ ]?)?(?:19|20)\d\d\)")
-_YEAR_ANY = re.compile(r"(?<![\d.])(?:19|20)\d\d(?![\d.]?\d)")
+LINK_EXAMPLES = {LinkForm.DOUBLE: "[[pdf]](url)", LinkForm.INNER: "[[pdf](url)]",
+                 LinkForm.PLAIN: "[pdf](url)", LinkForm.TITLE: "[Title](url)",
+                 LinkForm.BARE: "a bare URL"}
+YEAR_EXAMPLES = {YearForm.PAREN: "(2016)", YearForm.PAREN_MONTH: "(Mar., 2016)",
+                 YearForm.VENUE: "ICLR 2016", YearForm.VENUE_COMMA: "ICLR, 2016."}
+AUTHOR_EXAMPLES = {AuthorForm.AFTER_YEAR: "Title (2016), A. Author et al.",
+                   AuthorForm.ITALIC: "*A. Author, B. Author*",
+                   AuthorForm.SUB_ITEM: "an indented `- Authors *Venue Year*` sub-item",
+                   AuthorForm.PLAIN: "Title, A. Author"}
+# Forms that differ only in punctuation are one form for the house style.
+_SAME_YEAR = {YearForm.PAREN_MONTH: YearForm.PAREN, YearForm.VENUE_COMMA: YearForm.VENUE}
 _ET_AL = re.compile(r"\bet\.?\s?al\b", re.IGNORECASE)
 _NAMES = re.compile(r",|\band\b|&")
-
-
-def _link_form(entry: Entry) -> LinkForm | None:
-    """The form of the entry's first labelled link (a link whose text is the title is skipped
-    when there is another)."""
-    forms: list[tuple[LinkForm, str]] = []
-    for m in _LINKS.finditer(entry.raw[:20_000]):
-        kind = LinkForm[m.lastgroup.upper()] if m.lastgroup else LinkForm.BARE
-        label = m.group(0).strip("[]( \t").split("]", 1)[0]
-        forms.append((kind, label))
-    if not forms:
-        return None
-    title = normalise_title(entry.title)
-    other = [f for f, label in forms if not title or normalise_title(label) != title]
-    return (other or [forms[0][0]])[0]
-
-
-def _year_form(entry: Entry) -> YearForm | None:
-    """`(2016)` or a bare year, read outside link targets; None for table rows or no year."""
-    if entry.raw.lstrip().startswith("|") or entry.year is None:
-        return None
-    text = _TARGETS.sub("]", entry.raw[:20_000])
-    if _YEAR_PAREN.search(text):
-        return YearForm.PAREN
-    return YearForm.PLAIN if _YEAR_ANY.search(text) else None
 
 
 def author_count(authors: str) -> int:
@@ -175,19 +148,21 @@ def author_count(authors: str) -> int:
 
 def _et_al(entry: Entry) -> bool | None:
     """True for `A. Author et al.`, False for three or more names written out, else None."""
-    if _ET_AL.search(entry.authors or "") or (not entry.authors and _ET_AL.search(entry.raw)):
+    if _ET_AL.search(entry.authors or ""):
         return True
     return False if author_count(entry.authors) > 2 else None
 
 
 def features(entry: Entry) -> EntryStyle:
-    """The style features of one entry."""
-    link = _link_form(entry)
-    year = _year_form(entry)
-    one_line = entry.start_line == entry.end_line
-    guide = (one_line and entry.raw.startswith("-") and link is LinkForm.DOUBLE
-             and year is YearForm.PAREN)
-    return EntryStyle(entry.bold, link, year, _et_al(entry), one_line, guide)
+    """The style features of one entry, as the reader recorded them (`Entry.style`)."""
+    st = entry.style
+    link = st.link if st.link in LINK_EXAMPLES else None
+    year = _SAME_YEAR.get(st.year, st.year) if st.year in YEAR_EXAMPLES else None
+    authors = st.authors if st.authors in AUTHOR_EXAMPLES else None
+    guide = (st.shape is Shape.LIST_ITEM and st.lines == 1 and st.marker == "-"
+             and link is LinkForm.DOUBLE and year is YearForm.PAREN
+             and authors in (AuthorForm.AFTER_YEAR, None))
+    return EntryStyle(entry.bold, link, year, authors, _et_al(entry), guide)
 
 
 def section_paths(al: AwesomeList) -> tuple[str, ...]:
@@ -265,6 +240,7 @@ def learn_style(entries: tuple[Entry, ...]) -> Style:
         bold=_majority(f.bold for f in fs),  # type: ignore[arg-type]
         link_form=_majority(f.link_form for f in fs),  # type: ignore[arg-type]
         year_form=_majority(f.year_form for f in fs),  # type: ignore[arg-type]
+        author_form=_majority(f.author_form for f in fs),  # type: ignore[arg-type]
         et_al=_majority(f.et_al for f in fs),  # type: ignore[arg-type]
         guide=_majority(f.guide for f in fs),  # type: ignore[arg-type]
         order=_order(entries),
@@ -317,9 +293,7 @@ def profile_of(base: AwesomeList, cfg: RepoConfig, *texts: str | None) -> Profil
         if entries:
             styles.setdefault(path, learn_style(entries))
     # The whole list's order says nothing of one section's.
-    overall = learn_style(base.entries).over(Style())
-    overall = Style(overall.bold, overall.link_form, overall.year_form, overall.et_al,
-                    overall.guide)
+    overall = dataclasses.replace(learn_style(base.entries), order=Order.NONE)
     return Profile(
         limits=limits_of(base.criteria, cfg),
         new_sections=Severity.ERROR if forbids_new_sections(*texts) else Severity.NOTICE,

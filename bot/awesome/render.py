@@ -10,8 +10,8 @@ import re
 from enum import StrEnum
 
 from bot.awesome.canonical import canonical_line
-from bot.awesome.model import Entry, Quirk
-from bot.awesome.profile import LinkForm, Style, author_count
+from bot.awesome.model import Entry, LinkForm, Quirk
+from bot.awesome.profile import Style, author_count
 
 
 class Aspect(StrEnum):
@@ -26,9 +26,10 @@ class Aspect(StrEnum):
 _DOUBLE = re.compile(r"\[\[([^\[\]\n]{1,300})\]\][ \t]{0,3}\(([^()\s]{0,2000})\)")
 _WRAPPED = re.compile(r"\[\[([^\[\]\n]{1,300})\]\(([^()\s]{0,2000})\)\]")
 _SINGLE = re.compile(r"(?<!\[)\[([^\[\]\n]{1,300})\]\(([^()\s]{0,2000})\)(?!\])")
+RELINKABLE = frozenset({LinkForm.DOUBLE, LinkForm.INNER, LinkForm.PLAIN})
 _FIRST_AUTHOR = re.compile(r",|\band\b|&")
-_WRITE = {LinkForm.DOUBLE: "[[{0}]]({1})", LinkForm.WRAPPED: "[[{0}]({1})]",
-          LinkForm.SINGLE: "[{0}]({1})"}
+_WRITE = {LinkForm.DOUBLE: "[[{0}]]({1})", LinkForm.INNER: "[[{0}]({1})]",
+          LinkForm.PLAIN: "[{0}]({1})"}
 
 
 def first_author(authors: str) -> str:

@@ -19,8 +19,19 @@ from bot.awesome.diff import ChangeKind, EntryChange, ListDiff
 from bot.awesome.facts import Facts, LinkStatus
 from bot.awesome.findings import Finding, Severity
 from bot.awesome.model import AwesomeList, Entry, Quirk, Section, SectionKind, normalise_title
-from bot.awesome.profile import NO_PROFILE, Limits, Order, Profile, Style, author_count, features
-from bot.awesome.render import Aspect, first_author, restyle
+from bot.awesome.profile import (
+    AUTHOR_EXAMPLES,
+    LINK_EXAMPLES,
+    NO_PROFILE,
+    YEAR_EXAMPLES,
+    Limits,
+    Order,
+    Profile,
+    Style,
+    author_count,
+    features,
+)
+from bot.awesome.render import RELINKABLE, Aspect, first_author, restyle
 
 E, W, N = Severity.ERROR, Severity.WARNING, Severity.NOTICE
 
@@ -68,6 +79,7 @@ RULES: tuple[RuleSpec, ...] = (
     RuleSpec("format/house-style", W, "bold title where the section has none, or the reverse"),
     RuleSpec("format/link-form", W, "links written unlike the section's, e.g. `[pdf](url)`"),
     RuleSpec("format/year-form", W, "the year written unlike the section's, e.g. `(2016)`"),
+    RuleSpec("format/author-form", W, "authors written unlike the section's, e.g. in italics"),
     RuleSpec("order/out-of-place", W, "an entry out of its section's year or title order"),
     RuleSpec("link/prefer-pdf", N, "an arXiv abstract link where the PDF link is preferred"),
     RuleSpec("link/dead", E, "a link answers 404 or 410"),
@@ -203,15 +215,23 @@ def entry_findings(entry: Entry, al: AwesomeList, facts: Facts, profile: Profile
             mechanical=False)
     if not style.guide and entry.year is None and style.year_form is not None:
         add("format/missing-year", f"The entries of {_where(section)} give their year (as "
-            f"`{style.year_form.value}`): add this paper's.", mechanical=False)
-    feats = features(entry) if style.year_form or style.link_form else None
+            f"`{YEAR_EXAMPLES[style.year_form]}`): add this paper's.", mechanical=False)
+    feats = features(entry) if style.year_form or style.link_form or style.author_form \
+        else None
     if feats and feats.year_form and style.year_form and feats.year_form is not style.year_form \
             and "format/year-parentheses" not in said:
-        add("format/year-form", f"{_where(section)} writes years as `{style.year_form.value}`;"
-            " write this entry's year the same way.", mechanical=False)
+        add("format/year-form", f"{_where(section)} writes years as "
+            f"`{YEAR_EXAMPLES[style.year_form]}`; write this entry's year the same way.",
+            mechanical=False)
     if feats and feats.link_form and style.link_form and feats.link_form is not style.link_form:
         add("format/link-form", f"{_where(section)} writes links as "
-            f"`{style.link_form.value}`; write this entry's links the same way.")
+            f"`{LINK_EXAMPLES[style.link_form]}`; write this entry's links the same way.",
+            mechanical=feats.link_form in RELINKABLE and style.link_form in RELINKABLE)
+    if feats and feats.author_form and style.author_form \
+            and feats.author_form is not style.author_form:
+        add("format/author-form", f"{_where(section)} writes authors as "
+            f"{AUTHOR_EXAMPLES[style.author_form]}; write this entry's the same way.",
+            mechanical=False)
     many = author_count(entry.authors) > 2 and "et al" not in entry.authors
     if many and (style.guide or style.et_al is True):
         ask = "The guide asks for" if style.guide else f"{_where(section)} writes"
