@@ -90,6 +90,15 @@ PER_PAGE_MAX = 100
 TOKEN_TTL = 3600
 JWT_MAX_TTL = 600
 CLOCK_SKEW = 60
+ACTIONS_APP_ID = 15368  # GitHub Actions' app id on github.com
+CONTENT_PER_MINUTE = 80  # content-creating requests (rules.md 2)
+CONTENT_PER_HOUR = 500
+CONTENT_BLOCKED = (
+    "You have exceeded a secondary rate limit and have been temporarily blocked from content "
+    "creation. Please retry your request again later. If you reach out to GitHub Support for "
+    "help, please include the request ID {request_id}."
+)
+CONTENT_CREATING = frozenset({"issues/create-comment", "pulls/create-review", "issues/create"})
 RATE_LIMITS = {"installation": 5000, "pat": 5000, "actions": 1000, "anonymous": 60}
 
 DOCS = "https://docs.github.com/rest"
@@ -310,6 +319,12 @@ class DiffLine:
 
 def parse_patch(patch: str) -> list[DiffLine]:
     """The commentable lines of a GitHub `patch` (positions count on across hunk headers)."""
+    return list(_parse_patch(patch))
+
+
+@functools.lru_cache(maxsize=64)
+def _parse_patch(patch: str) -> tuple[DiffLine, ...]:
+    """parse_patch, remembered (a review's comments all anchor in the same few patches)."""
     out: list[DiffLine] = []
     position, hunk, old, new = 0, -1, 0, 0
     rows = patch.split("\n")
@@ -339,14 +354,14 @@ def parse_patch(patch: str) -> list[DiffLine]:
             out.append(DiffLine(position, hunk, " ", old, new))
             old += 1
             new += 1
-    return out
+    return tuple(out)
 
 
 def diff_anchor(patch: str | None, side: str, line: int) -> DiffLine | None:
     """The diff line a review comment at (side, line) targets, or None if not in the diff."""
     if not patch:
         return None
-    for row in parse_patch(patch):
+    for row in _parse_patch(patch):
         if side == "RIGHT" and row.kind in "+ " and row.new == line:
             return row
         if side == "LEFT" and row.kind in "- " and row.old == line:
@@ -416,6 +431,7 @@ class Token:
     repositories: frozenset[str] | None = None  # full names; None = all the installation's
     read_only: bool = False
     expires_at: float | None = None
+    revoked: bool = False
 
 
 @dataclass
@@ -586,6 +602,7 @@ class FakeGitHub:
         token_ttl: float = TOKEN_TTL,
         allow_position: bool = False,
         private_key: rsa.RSAPrivateKey | None = None,
+        content_limits: bool = True,
     ) -> None:
         self.app_id = app_id
         self.app_slug = app_slug
@@ -607,6 +624,8 @@ class FakeGitHub:
         self.read_only_tokens = read_only_tokens
         self.latency = latency
         self.rate_limit = rate_limit
+        self.content_limits = content_limits
+        self._content: dict[str, list[float]] = {}
         self.token_ttl = token_ttl
         self.allow_position = allow_position
         self.static_token_kind = static_token_kind
@@ -623,6 +642,7 @@ class FakeGitHub:
             )
         }
         self.issued_tokens: list[dict[str, Any]] = []
+        self.rerequested: list[int] = []
         self.implicit_labels: list[tuple[str, str, str]] = []
         self.calls: list[Call] = []
         self.faults: list[Fault] = []
@@ -906,6 +926,14 @@ class FakeGitHub:
         for token in self._tokens.values():
             if token.kind == "installation":
                 token.expires_at = time.time() - 1
+
+    def revoke_tokens(self, installation_id: int | None = None) -> None:
+        """Revoke installation tokens before they expire (the App was reinstalled, or
+        `DELETE /installation/token`): their next use gets 401 Bad credentials."""
+        for token in self._tokens.values():
+            if token.kind == "installation" and installation_id in (None,
+                                                                    token.installation_id):
+                token.revoked = True
 
     @property
     def tokens_issued(self) -> int:
@@ -1339,7 +1367,8 @@ class FakeGitHub:
             },
             "name": run["name"],
             "check_suite": {"id": run["check_suite_id"]},
-            "app": self._app_json(),
+            "app": self._app_json() if run.get("app_id", self.app_id) == self.app_id
+            else dict(self._app_json(), id=run["app_id"], slug="github-actions"),
             "pull_requests": prs,
         }
 
@@ -1620,6 +1649,7 @@ class FakeGitHub:
             repo = self._authorize_repo(params["owner"], params["repo"], token, claims, op)
         if request.method != "GET" and token is not None:
             self._check_write(token, op)
+            self._pace_content(token, op)
         body = self._parse_body(raw, op)
         ctx = _Ctx(request, op, params, dict(request.query.items()), body, token, claims, repo)
         handler: Callable[[_Ctx], Awaitable[Reply]] = getattr(
@@ -1645,7 +1675,7 @@ class FakeGitHub:
         if token is not None:
             info["token"] = token.value
             info["auth"] = "installation" if token.kind == "installation" else "static"
-            if token.expires_at is not None and token.expires_at <= time.time():
+            if token.revoked or (token.expires_at is not None and token.expires_at <= time.time()):
                 info["auth"] = "expired"
                 raise _error(401, "Bad credentials", op.docs_url)
             if needs_jwt:
@@ -1690,6 +1720,21 @@ class FakeGitHub:
         needs = WRITE_NEEDS.get(op.operation_id)
         if needs and not any(token.permissions.get(p) == "write" for p in needs):
             raise denied
+
+    def _pace_content(self, token: Token, op: Operation) -> None:
+        """GitHub's content-creation limit: 80 a minute, 500 an hour (403, secondary)."""
+        if not self.content_limits or op.operation_id not in CONTENT_CREATING:
+            return
+        who = str(token.installation_id or token.login)
+        now = time.time()
+        stamps = [t for t in self._content.get(who, []) if t > now - 3600]
+        self._content[who] = stamps
+        if len(stamps) >= CONTENT_PER_HOUR or sum(t > now - 60 for t in stamps) >= (
+            CONTENT_PER_MINUTE
+        ):
+            raise _error(403, CONTENT_BLOCKED.format(request_id=_request_id()),
+                         SECONDARY_RATE_LIMIT_DOCS)
+        stamps.append(now)
 
     def _parse_body(self, raw: bytes, op: Operation) -> Any:
         body: Any = None
@@ -2139,6 +2184,8 @@ class FakeGitHub:
             "id": cid, "name": body["name"], "head_sha": body["head_sha"], "status": "queued",
             "conclusion": None, "details_url": None, "external_id": "",
             "started_at": _now(), "completed_at": None, "check_suite_id": next(self._ids["suite"]),
+            "app_id": self.app_id if ctx.token is None or ctx.token.kind == "installation"
+            else ACTIONS_APP_ID,
             "actions": body.get("actions", []),
             "output": {"title": None, "summary": None, "text": None, "annotations": [],
                        "images": []},
@@ -2264,6 +2311,73 @@ class FakeGitHub:
         if repo.installation_id is None:
             raise _not_found(ctx.op.docs_url)
         return Reply(200, self._installation_json(self.installations[repo.installation_id]))
+
+    async def _op_checks_get(self, ctx: _Ctx) -> Reply:
+        assert ctx.repo is not None
+        run = ctx.repo.check_runs.get(_int(ctx.params["check_run_id"], -1))
+        if run is None:
+            raise _not_found(ctx.op.docs_url)
+        return Reply(200, self._check_json(ctx.repo, run))
+
+    async def _op_checks_list_annotations(self, ctx: _Ctx) -> Reply:
+        assert ctx.repo is not None
+        run = ctx.repo.check_runs.get(_int(ctx.params["check_run_id"], -1))
+        if run is None:
+            raise _not_found(ctx.op.docs_url)
+        items = [dict(a, blob_href=f"{HTML}/{ctx.repo.full_name}/blob/{run['head_sha']}/"
+                      f"{a['path']}") for a in run["output"]["annotations"]]
+        return self._paginate(ctx, copy.deepcopy(items))
+
+    async def _op_checks_list_for_ref(self, ctx: _Ctx) -> Reply:
+        repo = ctx.repo
+        assert repo is not None
+        ref, q = ctx.params["ref"], ctx.query
+        sha = ref
+        if not _hex(ref):  # a branch: its head is the newest PR head on it, if any
+            heads = [p.head_sha for p in repo.pulls.values() if p.head_ref == ref]
+            sha = heads[-1] if heads else ref
+        runs = [r for r in repo.check_runs.values() if r["head_sha"] == sha]
+        if "check_name" in q:
+            runs = [r for r in runs if r["name"] == q["check_name"]]
+        if "status" in q:
+            runs = [r for r in runs if r["status"] == q["status"]]
+        if "app_id" in q:
+            runs = [r for r in runs if str(r.get("app_id", self.app_id)) == q["app_id"]]
+        runs.sort(key=lambda r: r["id"], reverse=True)
+        if q.get("filter", "latest") == "latest":  # the newest run of each name
+            newest: dict[str, dict[str, Any]] = {}
+            for r in runs:
+                newest.setdefault(r["name"], r)
+            runs = list(newest.values())
+        reply = self._paginate(ctx, [self._check_json(repo, r) for r in runs])
+        reply.body = {"total_count": len(runs), "check_runs": reply.body}
+        return reply
+
+    async def _op_checks_rerequest_run(self, ctx: _Ctx) -> Reply:
+        assert ctx.repo is not None
+        run = ctx.repo.check_runs.get(_int(ctx.params["check_run_id"], -1))
+        if run is None:
+            raise _not_found(ctx.op.docs_url)
+        if run["status"] != "completed" or run.get("app_id", self.app_id) != self.app_id:
+            raise _error(403, "This check run is not rerequestable or does not belong to the "
+                         "authenticated GitHub App.", ctx.op.docs_url)
+        self.rerequested.append(run["id"])
+        return Reply(201, {})
+
+    async def _op_repos_list_pull_requests_associated_with_commit(self, ctx: _Ctx) -> Reply:
+        repo = ctx.repo
+        assert repo is not None
+        sha = ctx.params["commit_sha"]
+        pulls = [p for p in repo.pulls.values() if sha in p.history]
+        return self._paginate(ctx, [self._pull_json(repo, p) for p in pulls])
+
+    async def _op_apps_get_authenticated(self, ctx: _Ctx) -> Reply:
+        if ctx.claims is None:
+            raise _error(401, "A JSON web token could not be decoded", ctx.op.docs_url)
+        out = spec().example("integration")
+        out.update(self._app_json())
+        out["installations_count"] = len(self.installations)
+        return Reply(200, out)
 
     async def _op_rate_limit_get(self, ctx: _Ctx) -> Reply:
         identity = self._identity(ctx.token, ctx.claims)
