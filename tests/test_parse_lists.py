@@ -184,3 +184,11 @@ def test_duplicate_rows_in_two_tables_share_keys() -> None:
     twins = [e for e in al.entries if e.title.endswith("(CDNMF)")]
     assert len(twins) == 2 and twins[0].section != twins[1].section
     assert twins[0].identifiers[0] == twins[1].identifiers[0] == "arxiv:2311.02357"
+
+
+def test_outline_of_a_list_without_top_n() -> None:
+    from bot.awesome.outline import outline
+
+    text = outline(parse(_text(C / "README.md")))
+    assert "declares no top N" in text and "count toward the top" not in text
+    assert "read as no entry, first at line" in text

@@ -133,7 +133,7 @@ def _year_of(text: str) -> tuple[int | None, str, YearForm, int, int]:
             if qual and qual.strip(" .").isalpha() and qual.strip(" .")[:3].casefold() in _MONTHS
             else YearForm.PAREN
         )
-        year_text = f"{qual.strip()} {m.group('year')}".strip() if qual else m.group("year")
+        year_text = m.group(0)[1:-1].strip() if qual else m.group("year")
         return int(m.group("year")), year_text, form, m.start(), m.end()
     last = None
     for m in _YEAR.finditer(text):
@@ -202,6 +202,15 @@ def _title(text: str, links: list[Found]) -> tuple[str, TitleForm, int]:
             stop = k
     title = clean(text[:stop]).rstrip(".,:;-– ")
     return title, TitleForm.PLAIN if title else TitleForm.NONE, stop
+
+
+def _before_quote(text: str) -> str:
+    """The authors written before a quoted title, without a leading `[12]` label."""
+    k = min((i for i in (text.find('"'), text.find("“")) if i >= 0), default=-1)
+    head = clean(text[:k]) if k > 0 else ""
+    if head.startswith("[") and "]" in head:
+        head = head[head.index("]") + 1:]
+    return head.strip(" ,:")
 
 
 def _authors(text: str, venue: str) -> tuple[str, AuthorForm]:
@@ -273,6 +282,9 @@ def read(src: Source) -> Entry:
     year, year_text, year_form, ys, _ye = _year_of(rest)
     venue = _venue_near(rest, ys) if year is not None and year_form is not YearForm.PAREN else ""
     authors, author_form = _authors(rest, venue)
+    if title_form is TitleForm.QUOTED and not authors:
+        authors = _before_quote(src.text)
+        author_form = AuthorForm.PLAIN if authors else AuthorForm.NONE
     d_authors, d_venue, d_year, d_year_text = _details(src.details)
     if src.details.strip():
         if d_authors and not authors:
@@ -328,12 +340,21 @@ def _plainly_first_form(src: Source) -> bool:
     if src.shape is not Shape.LIST_ITEM or src.details or "<" in t or src.line_break:
         return False
     k = t.find("[[")
-    return k >= 0 and "](" not in t[:k] and "http" not in t[:k] and t.find("]]", k) > 0
+    return (k >= 0 and "](" not in t[:k] and "http" not in t[:k] and t.find("]]", k) > 0
+            and not _quoted_form(t))
+
+
+def _quoted_form(text: str) -> bool:
+    """`**[12]** A. Author et al. "**Title**." (2016)`: a numbered label or a quoted title."""
+    s = text.lstrip()
+    return (s.startswith(("**[", "[")) and s[2 if s.startswith("**") else 1:][:1].isdigit()) \
+        or "\"**" in s or "“" in s
 
 
 def _first_list_form(src: Source, found: tuple[Found, ...]) -> bool:
     """True for the first list's one-line form: `[[label]]` links and no sub-item details."""
-    if src.details.strip() or any(b in src.text for b in _BREAKS) or src.line_break == "\\":
+    if (src.details.strip() or any(b in src.text for b in _BREAKS) or src.line_break == "\\"
+            or _quoted_form(src.text)):
         return False
     real = [f for f in found if not f.image]
     if not real:
@@ -392,6 +413,12 @@ def _column(cols: tuple[tuple[str, str], ...], names: tuple[str, ...]) -> tuple[
         if n in by:
             return by[n]
     return None
+
+
+def titled_row(src: Source) -> bool:
+    """A table row under a header that names a title column, with a title in it."""
+    col = _column(src.columns, TITLE_COLUMNS) if src.shape is Shape.TABLE_ROW else None
+    return col is not None and bool(clean(col[1]).strip("-– "))
 
 
 def _read_row(src: Source) -> Entry:

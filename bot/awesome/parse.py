@@ -263,7 +263,7 @@ def _holds_entries(part: _Part) -> bool:
     sample = part.candidates[:_SAMPLE]
     if not sample:
         return False
-    good = sum(entry_like(c.text + " " + c.details) for c in sample)
+    good = sum(fields.titled_row(c) or entry_like(c.text + " " + c.details) for c in sample)
     return good >= 1 and good * 2 >= len(sample)
 
 

@@ -397,21 +397,38 @@ def weakest(al: AwesomeList, added: Entry, facts: Facts, limits: Limits | None,
     return out
 
 
+_TWINS_PER_KEY = 8
+
+
 def _duplicates(ctx: Context) -> Iterable[Finding]:
-    """An added paper that is already on the list, by identifier or normalised title."""
-    added_lines = {c.entry.start_line for c in ctx.diff.added}
+    """An added paper that is already on the list, by identifier or normalised title.
+
+    One pass over the list builds, for each key, its first few entries (and its first few
+    entries not added by this change); a thousand copies of one line cost no more than one.
+    """
+    added = {c.entry.start_line for c in ctx.diff.added}
     index: dict[str, list[Entry]] = {}
+    kept: dict[str, list[Entry]] = {}
     for e in ctx.head.entries:
         for k in _strong_keys(e):
-            index.setdefault(k, []).append(e)
+            first = index.setdefault(k, [])
+            if len(first) < _TWINS_PER_KEY:
+                first.append(e)
+            if e.start_line not in added:
+                old = kept.setdefault(k, [])
+                if len(old) < _TWINS_PER_KEY:
+                    old.append(e)
     for change in ctx.diff.added:
         e = change.entry
-        twins = [o for k in _strong_keys(e) for o in index.get(k, ())
-                 if o.start_line != e.start_line and same_paper(e, o)
-                 and not (o.start_line in added_lines and o.start_line > e.start_line)]
-        if not twins:
+        twin: Entry | None = None
+        for k in _strong_keys(e):
+            for o in (*index.get(k, ()), *kept.get(k, ())):
+                if (o.start_line != e.start_line and same_paper(e, o)
+                        and not (o.start_line in added and o.start_line > e.start_line)
+                        and (twin is None or o.start_line < twin.start_line)):
+                    twin = o
+        if twin is None:
             continue
-        twin = min(twins, key=lambda o: o.start_line)
         sec = ctx.head.sections[twin.section]
         yield Finding("duplicate/entry", E, f"{_paper(e)} is already on the list at line "
                       f"{twin.start_line} (in {_where(sec)}). Remove this line, or move the "
