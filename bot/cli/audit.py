@@ -44,7 +44,7 @@ UNVERIFIED = "citations/unverified"
 
 def _unchecked_line(n: int) -> str:
     """The one line that stands for every count `--offline` left unchecked."""
-    return (f"{n} top-N paper{'s' if n != 1 else ''}: citation counts not checked "
+    return (f"{n} top-100 paper{'s' if n != 1 else ''}: citation counts not checked "
             "(--offline); run without --offline to compare them with the thresholds.")
 
 
