@@ -192,3 +192,10 @@ def test_outline_of_a_list_without_top_n() -> None:
     text = outline(parse(_text(C / "README.md")))
     assert "declares no top N" in text and "count toward the top" not in text
     assert "read as no entry, first at line" in text
+
+
+def test_one_paper_added_to_two_tables_is_one_duplicate() -> None:
+    pr = C / "pr-28"
+    r = review(_text(pr / "base.md"), _text(pr / "head.md"))
+    dups = [f for f in r.findings if f.rule == "duplicate/entry"]
+    assert [(f.line, "line 60" in f.message) for f in dups] == [(129, True)]

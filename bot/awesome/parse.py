@@ -441,9 +441,8 @@ def parse(text: str, *, sections: Collection[str] | None = None,
     toc = _toc(lines, headings, ends)
     criteria = DEFAULT_CRITERIA
     for h, end in zip(headings, ends, strict=True):
-        if "criteria" in h.title.lower():
+        if "criteria" in h.title.lower() and criteria is DEFAULT_CRITERIA:
             criteria = parse_criteria(lines, h.line, end)
-            break
     declared = toc[2] or criteria.source == "readme"
     kinds = _kinds(headings, [_looks_like_papers(lines, p) for p in parts],
                    [_holds_entries(p) for p in parts], toc, declared)
