@@ -22,6 +22,7 @@ from gidgethub import BadRequest, GitHubException
 
 from bot import metrics
 from bot.awesome.facts import NO_FACTS, Facts
+from bot.awesome.profile import GUIDE_NAMES
 from bot.awesome.queue_view import CrossReview, with_conflict_note
 from bot.awesome.report import Conclusion, Review
 from bot.awesome.review import Prepared, conclude, prepare
@@ -334,15 +335,21 @@ class Reviewer:
     async def _compute(self, gh: BotGitHubAPI, pr: PullRef, readme: dict[str, Any]) -> _Readme:
         """Read both READMEs and the base config, look facts up, review."""
         path = self.settings.readme_path
-        config = await read_file(gh, pr, self.settings.config_path, pr.tip or pr.base_sha)
+        config = await read_file(gh, pr, self.settings.config_path,
+                                 pr.tip or pr.base_sha)
+        guide = None  # the contributing guide (it may forbid new sections), from the base too
+        for name in GUIDE_NAMES:
+            if guide is None:
+                guide = await read_file(gh, pr, name, pr.tip or pr.base_sha)
         base = await read_file(gh, pr, path, pr.base_sha)
         head = None if readme.get("status") == "removed" else await read_file(
             gh, pr, path, pr.head_sha)
         base, head, rebased = await onto_tip(gh, pr, path, base, head)
         config_text = config.decode("utf-8", "replace") if isinstance(config, bytes) else config
         # Parsing and rules are CPU work: off the event loop, so deliveries keep being answered.
-        prepared = await asyncio.to_thread(prepare, base, head, config_text=config_text,
-                                           path=path)
+        prepared = await asyncio.to_thread(
+            prepare, base, head, config_text=config_text, path=path,
+            guide_text=guide.decode("utf-8", "replace") if isinstance(guide, bytes) else guide)
         facts = NO_FACTS if self.offline else await self.gather(
             prepared.citation_entries(), self.citations, session=self.citation_session,
             cache=self.citation_cache, check_links=self.settings.check_links,

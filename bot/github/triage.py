@@ -21,7 +21,6 @@ from gidgethub.abc import GitHubAPI
 
 from bot.awesome.config import DEFAULT_CONFIG, RepoConfig
 from bot.awesome.facts import Facts
-from bot.awesome.model import SectionKind
 from bot.awesome.queue_view import CrossReview, Proposal, cross_review, proposal_of
 from bot.awesome.rebase import Rebased, rebase
 from bot.awesome.report import Review
@@ -174,7 +173,7 @@ class QueueKeeper:
         if known is None or known.head_sha != pr.head_sha:
             rq.proposals[pr.number] = me  # reviews running meanwhile already see this PR
         return cross_review(me, others, base_top100=len(prepared.base.top100),
-                            limit=prepared.head.criteria.top_size, has_top100=has_top,
+                            limit=_limit(prepared), has_top100=has_top,
                             config=prepared.config)
 
     def reviewed(self, pr: PullRef, prepared: Prepared, facts: Facts, review: Review,
@@ -188,7 +187,7 @@ class QueueKeeper:
             return []
         has_top = _has_top100(prepared)
         rq.base_top100 = len(prepared.base.top100)
-        rq.limit = prepared.head.criteria.top_size
+        rq.limit = _limit(prepared)
         rq.has_top100 = has_top
         rq.board = prepared.config.triage_board
         rq.proposals[pr.number] = proposal_of(
@@ -229,9 +228,13 @@ class QueueKeeper:
 
 
 def _has_top100(prepared: Prepared) -> bool:
-    """True when the list has top-100 sections (a list without them has no top 100 to fill)."""
-    return bool(prepared.base.sections_of_kind(SectionKind.TOP100)
-                or prepared.head.sections_of_kind(SectionKind.TOP100))
+    """True when the list declares a top N (a list without one has no top N to fill)."""
+    return prepared.profile.top_size is not None
+
+
+def _limit(prepared: Prepared) -> int:
+    """The list's top-N size (100 when it declares none; then nothing is contested)."""
+    return prepared.profile.top_size or 100
 
 
 def _counts(prepared: Prepared) -> tuple[int, int]:
