@@ -27,9 +27,16 @@ from bot.citations.cache import CitationCache
 from bot.citations.lookup import gather_facts
 from bot.citations.settings import CitationSettings
 from bot.github import publish
-from bot.github.api import BotGitHubAPI, CallStats, Pacers, TransientError
+from bot.github.api import BotGitHubAPI, CallStats, EtagCache, Pacers, TransientError
 from bot.github.auth import TokenProvider
-from bot.github.pull import PullRef, added_lines, changed_files, pull_from_api, read_file
+from bot.github.pull import (
+    PullRef,
+    added_lines,
+    changed_files,
+    merge_base,
+    pull_from_api,
+    read_file,
+)
 from bot.github.settings import ServiceSettings
 
 log = logging.getLogger("bot.review")
@@ -74,7 +81,7 @@ class Reviewer:
         self.settings = settings
         self.session = session
         self.tokens = TokenProvider(settings)
-        self.etags: LRUCache[str, Any] = LRUCache(maxsize=500)
+        self.etags: LRUCache[str, Any] = EtagCache()
         self.pacers = Pacers(settings.concurrent_requests, settings.writes_per_minute)
         self.citations = citations or CitationSettings.from_env(
             os.environ, budget=settings.citation_budget)
@@ -212,7 +219,7 @@ class Reviewer:
         """Read both READMEs and the base config, look facts up, review."""
         path = self.settings.readme_path
         config = await read_file(gh, pr, self.settings.config_path, pr.base_sha)
-        base = await read_file(gh, pr, path, pr.base_sha)
+        base = await read_file(gh, pr, path, await merge_base(gh, pr))
         head = None if readme.get("status") == "removed" else await read_file(
             gh, pr, path, pr.head_sha)
         config_text = config.decode("utf-8", "replace") if isinstance(config, bytes) else config
