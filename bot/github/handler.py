@@ -29,6 +29,7 @@ from bot.citations.settings import CitationSettings
 from bot.github import publish
 from bot.github.api import BotGitHubAPI, CallStats, EtagCache, Pacers, TransientError
 from bot.github.auth import TokenProvider
+from bot.github.isolation import POOL
 from bot.github.pull import (
     PullRef,
     added_lines,
@@ -223,15 +224,15 @@ class Reviewer:
         head = None if readme.get("status") == "removed" else await read_file(
             gh, pr, path, pr.head_sha)
         config_text = config.decode("utf-8", "replace") if isinstance(config, bytes) else config
-        # Parsing and rules are CPU work: off the event loop, so deliveries keep being answered.
-        prepared = await asyncio.to_thread(prepare, base, head, config_text=config_text,
-                                           path=path)
+        # Parsing and rules are CPU work: in worker processes within a time budget
+        # (bot/github/isolation.py), so deliveries and /healthz keep being answered.
+        prepared = await POOL.run(prepare, base, head, config_text=config_text, path=path)
         facts = await gather_facts(prepared.citation_entries(), self.citations,
                                    session=self.citation_session, cache=self.citation_cache,
                                    check_links=self.settings.check_links,
                                    link_entries=prepared.link_entries())
-        review = await asyncio.to_thread(conclude, prepared, facts,
-                                         commentable=added_lines(readme.get("patch")))
+        review = await POOL.run(conclude, prepared, facts,
+                                commentable=added_lines(readme.get("patch")))
         return _Readme(review, path)
 
     async def _start(self, gh: BotGitHubAPI, pr: PullRef, result: JobResult) -> int | None:
