@@ -1,4 +1,4 @@
-"""Command line: `python -m bot check|audit|parse|serve|action`."""
+"""Command line: `python -m bot check|audit|parse|serve|action|setup`."""
 
 from __future__ import annotations
 
@@ -10,7 +10,8 @@ from pathlib import Path
 from bot import __version__
 from bot.awesome.outline import outline
 from bot.awesome.parse import ReadmeError, decode_readme, parse
-from bot.cli import audit, check
+from bot.cli import action, audit, check, serve, setup
+from bot.cli.helptext import subcommand
 
 
 def _cmd_parse(args: argparse.Namespace) -> int:
@@ -29,46 +30,27 @@ def _cmd_parse(args: argparse.Namespace) -> int:
     return 0
 
 
-def _cmd_serve(args: argparse.Namespace) -> int:
-    """The webhook service, until SIGTERM or SIGINT."""
-    from aiohttp import web
-
-    from bot import logs
-    from bot.github.settings import ServiceSettings
-    from bot.github.webhook import make_app
-
-    try:
-        settings = ServiceSettings.from_env()
-        logs.configure(settings.secrets())
-    except ValueError as exc:  # SettingsError, or a bad LOG_FORMAT / LOG_LEVEL
-        print(f"error: {exc}", file=sys.stderr)
-        return 2
-    web.run_app(make_app(settings), port=settings.port, print=None,
-                shutdown_timeout=settings.shutdown_grace + 5, access_log=None)
-    return 0
-
-
-def _cmd_action(args: argparse.Namespace) -> int:
-    """The GitHub Action door (imported on use: it needs the HTTP stack, `check` does not)."""
-    from bot.cli.action import run_action
-
-    return run_action(args)
-
-
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser for all subcommands."""
     p = argparse.ArgumentParser(prog="python -m bot", description=__doc__)
     p.add_argument("--version", action="version", version=f"awesome-papers-bot {__version__}")
     sub = p.add_subparsers(dest="command", required=True)
-    sp = sub.add_parser("parse", help="parse a README and print its outline")
-    sp.add_argument("readme", nargs="?", default="README.md")
+    sp = subcommand(sub, "parse", summary="parse a README and print its outline",
+                    description="Print the list as the bot reads it: every section with its "
+                    "kind and entry count, and the criteria found in the README (year window, "
+                    "thresholds, top-100 size).\n\nExit status: 0, or 2 when the file "
+                    "cannot be read.",
+                    environment=(("(none)", "parse reads no environment settings"),),
+                    examples=(("the list in this directory", "python -m bot parse"),
+                              ("another file", "python -m bot parse path/to/README.md")))
+    sp.add_argument("readme", nargs="?", default="README.md",
+                    help="the list's file (default: README.md)")
     sp.set_defaults(func=_cmd_parse)
     check.add_parser(sub)
-    act = sub.add_parser("action", help="review the pull request of a GitHub Actions run")
-    act.set_defaults(func=_cmd_action)
+    action.add_parser(sub)
     audit.add_parser(sub)
-    sv = sub.add_parser("serve", help="run the GitHub webhook service")
-    sv.set_defaults(func=_cmd_serve)
+    serve.add_parser(sub)
+    setup.add_parser(sub)
     return p
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import difflib
 import json
+import tempfile
 import uuid
 from dataclasses import dataclass
 from typing import Any
@@ -37,7 +38,8 @@ def settings_for(gh: FakeGitHub, **env: str) -> ServiceSettings:
     base = {"GITHUB_WEBHOOK_SECRET": SECRET, "GITHUB_APP_ID": str(gh.app_id),
             "GITHUB_PRIVATE_KEY": gh.private_key_pem, "GITHUB_API_URL": gh.url,
             "BOT_CHECK_LINKS": "0", "BOT_IN_PROGRESS_AFTER": "0", "BOT_LOGIN": gh.bot_login,
-            "BOT_RETRY_BUDGET": "5", **env}
+            "BOT_RETRY_BUDGET": "5",
+            "BOT_JOURNAL": f"{tempfile.mkdtemp(prefix='bot-journal-')}/jobs.sqlite3", **env}
     return ServiceSettings.from_env(base)
 
 
@@ -91,7 +93,7 @@ class Service:
 
     async def settle(self) -> None:
         """Wait until every queued review has finished."""
-        assert await self.client.app[QUEUE].join(timeout=20)
+        assert await self.client.app[QUEUE].join(timeout=60)  # a deadlock guard, not a target
 
     @property
     def reviewer(self):

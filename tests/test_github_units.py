@@ -6,12 +6,16 @@ import asyncio
 import copy
 import json
 import logging
+import time
 
 import pytest
 
+from bot.github.api import RateLimited, rate_limit_wait
+from bot.github.handler import backoff
+from bot.github.journal import SqliteJournal
 from bot.github.publish import BotState
 from bot.github.pull import PayloadError, added_lines, pull_from_payload
-from bot.github.queue import Job, WorkQueue
+from bot.github.queue import Attempt, Job, RetryLater, WorkQueue
 from bot.github.settings import AuthMode, ServiceSettings, SettingsError
 from bot.logs import KeyValueFormatter
 from tests.conftest import FIXTURES
@@ -88,24 +92,28 @@ def test_log_lines_scrub_secrets() -> None:
     assert "s3cr3t-value" not in line and "***" in line and "delivery=d-1" in line
 
 
+def _queue(run, **kw) -> WorkQueue:
+    """A queue whose jobs run `run(attempt)`."""
+    return WorkQueue(run=run, **kw)
+
+
 async def test_queue_runs_only_the_newest_head_of_a_burst() -> None:
     ran: list[str] = []
     gate = asyncio.Event()
 
-    def job(key: str, head: str) -> Job:
-        async def run(is_current) -> None:
-            if head == "h0":
-                await gate.wait()
-            ran.append(f"{key}@{head}")
-        return Job(key, head, f"d-{head}", run)
+    async def run(attempt: Attempt) -> None:
+        job = attempt.job
+        if job.head == "h0":
+            await gate.wait()
+        ran.append(f"{job.key}@{job.head}")
 
-    q = WorkQueue(workers=2, size=10)
+    q = _queue(run, workers=2, size=10)
     q.start()
-    assert await q.submit(job("pr1", "h0"))
+    assert await q.submit(Job("pr1", "h0", "d-h0"))
     await asyncio.sleep(0.01)  # h0 is running
     for h in ("h1", "h2", "h3"):
-        assert await q.submit(job("pr1", h))
-    assert await q.submit(job("pr2", "x1"))
+        assert await q.submit(Job("pr1", h, f"d-{h}"))
+    assert await q.submit(Job("pr2", "x1", "d-x1"))
     await asyncio.sleep(0.01)
     assert ran == ["pr2@x1"]  # another PR runs meanwhile; pr1's newer heads wait
     gate.set()
@@ -117,26 +125,87 @@ async def test_queue_runs_only_the_newest_head_of_a_burst() -> None:
 
 async def test_queue_is_bounded() -> None:
     q = WorkQueue(workers=1, size=2)  # not started: nothing drains
-    async def run(is_current) -> None:
-        return None
-    assert await q.submit(Job("a", "1", "d1", run))
-    assert await q.submit(Job("b", "1", "d2", run))
-    assert not await q.submit(Job("c", "1", "d3", run))
-    assert await q.submit(Job("a", "2", "d4", run))  # replaces a's waiting job
+    assert await q.submit(Job("a", "1", "d1"))
+    assert await q.submit(Job("b", "1", "d2"))
+    assert not await q.submit(Job("c", "1", "d3"))
+    assert await q.submit(Job("a", "2", "d4"))  # replaces a's waiting job
 
 
-def test_retry_delay_reads_githubs_rate_limit_headers() -> None:
-    import time as _time
+async def test_a_job_asking_to_wait_is_requeued_and_frees_its_worker() -> None:
+    ran: list[tuple[str, int]] = []
 
-    from bot.github.api import _retry_delay
+    async def run(attempt: Attempt) -> None:
+        ran.append((attempt.job.key, attempt.job.attempt))
+        if attempt.job.key == "slow" and attempt.job.attempt == 1:
+            raise RetryLater(0.3, "rate limited")
 
-    assert _retry_delay(403, {"retry-after": "7"}, b"") == 7.0
-    reset = str(int(_time.time()) + 30)
-    delay = _retry_delay(403, {"x-ratelimit-remaining": "0", "x-ratelimit-reset": reset}, b"")
-    assert delay is not None and 29 <= delay <= 32
-    assert _retry_delay(403, {}, b'{"message": "You have exceeded a secondary rate limit"}') \
-        == 60.0
-    assert _retry_delay(429, {}, b"") == 60.0
-    assert _retry_delay(403, {"x-ratelimit-remaining": "12"}, b'{"message": "Forbidden"}') \
-        is None  # a plain permission error is not retried
-    assert _retry_delay(404, {"retry-after": "1"}, b"") is None
+    q = _queue(run, workers=1, size=10)
+    q.start()
+    assert await q.submit(Job("slow", "1", "d1"))
+    await asyncio.sleep(0.05)
+    [waiting] = q.waiting()
+    assert waiting.attempt == 2 and waiting.not_before > time.time() + 0.1
+    assert q.running == 0  # the only worker is free
+    assert await q.submit(Job("other", "1", "d2"))
+    await asyncio.sleep(0.05)
+    assert ran == [("slow", 1), ("other", 1)]  # ran while "slow" waits
+    assert await q.join(timeout=2)
+    assert ran[-1] == ("slow", 2)
+    await q.shutdown(1)
+
+
+async def test_a_superseded_requeued_job_still_runs_once_to_clean_up() -> None:
+    seen: list[tuple[str, bool]] = []
+
+    async def run(attempt: Attempt) -> None:
+        seen.append((attempt.job.head, attempt.is_current()))
+        if attempt.job.head == "h1" and attempt.job.attempt == 1:
+            raise RetryLater(0.2)
+
+    q = _queue(run, workers=1, size=10)
+    q.start()
+    assert await q.submit(Job("pr", "h1", "d1"))
+    await asyncio.sleep(0.05)
+    assert await q.submit(Job("pr", "h2", "d2"))  # a newer head while h1 waits
+    assert await q.join(timeout=2)
+    assert ("h1", False) in seen and ("h2", True) in seen
+    await q.shutdown(1)
+
+
+async def test_the_journal_gives_a_new_process_the_jobs_left(tmp_path) -> None:
+    path = tmp_path / "jobs.sqlite3"
+    first = WorkQueue(workers=1, size=10, journal=SqliteJournal(path))
+    assert await first.submit(Job("pr", "h1", "d1", {"kind": "review", "n": 1}))
+    # the process dies here: nothing ran
+    ran: list[Job] = []
+
+    async def run(attempt: Attempt) -> None:
+        ran.append(attempt.job)
+
+    second = _queue(run, workers=1, size=10, journal=SqliteJournal(path))
+    assert second.start() == 1
+    assert await second.join(timeout=2)
+    assert [(j.key, j.head, dict(j.task)) for j in ran] == [("pr", "h1",
+                                                             {"kind": "review", "n": 1})]
+    assert SqliteJournal(path).pending() == []  # done: gone from the journal
+    await second.shutdown(1)
+
+
+def test_rate_limits_are_told_from_refusals_as_github_documents() -> None:
+    now = int(time.time())
+    assert rate_limit_wait(403, {"retry-after": "7"}, b"") == (True, 7.0)
+    limited, wait = rate_limit_wait(
+        403, {"x-ratelimit-remaining": "0", "x-ratelimit-reset": str(now + 30)},
+        b'{"message": "API rate limit exceeded for installation ID 1."}')
+    assert limited and wait is not None and 29 <= wait <= 32
+    assert rate_limit_wait(403, {"x-ratelimit-remaining": "12"}, b'{"message": "You have '
+                           b'exceeded a secondary rate limit. Please wait."}') == (True, None)
+    assert rate_limit_wait(403, {}, b'{"message": "You have exceeded a secondary rate limit '
+                           b'and have been temporarily blocked from content creation."}') \
+        == (True, None)
+    assert rate_limit_wait(429, {}, b"") == (True, None)
+    assert rate_limit_wait(403, {"x-ratelimit-remaining": "4999"}, b'{"message": "Resource '
+                           b'not accessible by integration"}') == (False, None)
+    assert rate_limit_wait(404, {"retry-after": "1"}, b"") == (False, None)
+    assert backoff(RateLimited(None), 1) >= 60 and backoff(RateLimited(None), 3) >= 240
+    assert backoff(RateLimited(2.0), 5) == 2.0

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from bot.awesome.facts import Facts
 from bot.awesome.findings import Finding, Severity
@@ -85,6 +85,19 @@ def _researchers(al: AwesomeList) -> Iterable[Finding]:
                           line=r.line, end_line=r.line, title="researchers/count")
 
 
+# The review's advice to a contributor, and what it means for a maintainer auditing the list.
+_FOR_THE_LIST = (("add the count to the PR description",
+                  "check the count by hand, then keep the entry or move it to the appendix"),)
+
+
+def _about_the_list(f: Finding) -> Finding:
+    """The finding worded for the list as it stands, not for a pull request."""
+    message = f.message
+    for pr_advice, list_advice in _FOR_THE_LIST:
+        message = message.replace(pr_advice, list_advice)
+    return f if message == f.message else replace(f, message=message)
+
+
 def audit(al: AwesomeList, facts: Facts, *, links: bool = False) -> Audit:
     """Judge every entry of the list as it stands."""
     found: list[Finding] = [*_top100(al), *_duplicates(al), *_researchers(al)]
@@ -96,7 +109,7 @@ def audit(al: AwesomeList, facts: Facts, *, links: bool = False) -> Audit:
         found.append(Finding("section/unknown", Severity.WARNING, f"{_paper(e)} is outside any "
                              "paper section.", line=e.start_line, end_line=e.end_line,
                              title="section/unknown"))
-    found = [f for f in found if not f.rule.startswith("discussion/")]
+    found = [_about_the_list(f) for f in found if not f.rule.startswith("discussion/")]
     found.sort(key=lambda f: (f.line or 0, f.severity.rank, f.rule))
     return Audit(tuple(found), len(al.top100), al.criteria.top_size, len(al.entries))
 

@@ -1,7 +1,9 @@
 """`python -m bot audit [README]`: the health of the whole list, as text, markdown or JSON.
 
-`--fix` writes the mechanical format fixes back to the file; `--offline` skips citation lookups;
-`--links` also checks every link. Exit status 1 when the audit finds errors, 2 for bad input.
+`--fix` writes the mechanical format fixes back to the file; `--offline` skips citation lookups
+(the counts left unchecked are one summary line); `--links` also checks every link. Progress goes
+to standard error when it is a terminal. Exit status 1 when the audit finds errors, 2 for bad
+input.
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ import json
 import os
 import sys
 from collections import Counter
+from dataclasses import replace
 from pathlib import Path
 from typing import Any, TextIO
 
@@ -21,10 +24,32 @@ from bot.awesome.facts import NO_FACTS, Facts
 from bot.awesome.findings import Severity
 from bot.awesome.model import AwesomeList, SectionKind
 from bot.awesome.parse import parse
-from bot.cli.check import DEFAULT_CONFIG_PATH, InputError, _decode, read_source
+from bot.cli.check import (
+    CITATION_ENVIRONMENT,
+    DEFAULT_CONFIG_PATH,
+    InputError,
+    _decode,
+    read_source,
+)
+from bot.cli.progress import Progress
 
 AUDIT_BUDGET = 30.0
 _ICON = {Severity.ERROR: "❌", Severity.WARNING: "⚠️", Severity.NOTICE: "ℹ️"}
+
+
+UNVERIFIED = "citations/unverified"
+
+
+def _unchecked_line(n: int) -> str:
+    """The one line that stands for every count `--offline` left unchecked."""
+    return (f"{n} top-100 paper{'s' if n != 1 else ''}: citation counts not checked "
+            "(--offline); run without --offline to compare them with the thresholds.")
+
+
+def _fold_offline(a: Audit) -> tuple[Audit, int]:
+    """Without lookups, drop the per-paper `citations/unverified` warnings; count them."""
+    kept = tuple(f for f in a.findings if f.rule != UNVERIFIED)
+    return replace(a, findings=kept), len(a.findings) - len(kept)
 
 
 def _facts(al: AwesomeList, args: argparse.Namespace) -> Facts:
@@ -44,13 +69,14 @@ def _facts(al: AwesomeList, args: argparse.Namespace) -> Facts:
                              link_entries=al.entries if args.links else ())
 
 
-def audit_markdown(a: Audit, path: str) -> str:
+def audit_markdown(a: Audit, path: str, unchecked: int = 0) -> str:
     """A report a maintainer can paste into an issue."""
     by_rule = Counter(f.rule for f in a.findings)
     out = [f"## awesome-papers audit of `{md(path)}`", "",
            f"{a.entries} entries; top-100 sections: **{a.top100}** (limit {a.limit}). "
            f"{a.count(Severity.ERROR)} errors, {a.count(Severity.WARNING)} warnings, "
            f"{a.count(Severity.NOTICE)} notices.", "",
+           *([_unchecked_line(unchecked), ""] if unchecked else []),
            "| rule | findings |", "|---|---|"]
     out += [f"| `{rule}` | {n} |" for rule, n in by_rule.most_common()]
     out += ["", "### Findings", ""]
@@ -62,10 +88,12 @@ def audit_markdown(a: Audit, path: str) -> str:
     return "\n".join(out)
 
 
-def audit_text(a: Audit, path: str) -> str:
+def audit_text(a: Audit, path: str, unchecked: int = 0) -> str:
     """A terminal report."""
     out = [f"{path}: {a.entries} entries; top-100 sections {a.top100} (limit {a.limit}); "
            f"{a.count(Severity.ERROR)} errors, {a.count(Severity.WARNING)} warnings"]
+    if unchecked:
+        out.append(f"{path}: {_unchecked_line(unchecked)}")
     for f in a.findings:
         at = f"{path}:{f.line}: " if f.line else f"{path}: "
         out.append(f"{at}{f.severity.value} [{f.rule}] {f.message}")
@@ -74,49 +102,80 @@ def audit_text(a: Audit, path: str) -> str:
     return "\n".join(out)
 
 
-def audit_json(a: Audit) -> dict[str, Any]:
-    """The audit as JSON."""
+def audit_json(a: Audit, unchecked: int = 0) -> dict[str, Any]:
+    """The audit as JSON; `citations_not_checked` counts the papers `--offline` left out."""
     return {"entries": a.entries, "top100": {"count": a.top100, "limit": a.limit},
+            "citations_not_checked": unchecked,
             "findings": [{"rule": f.rule, "severity": f.severity.value, "line": f.line,
                           "end_line": f.end_line, "message": f.message,
                           "suggestion": f.suggestion} for f in a.findings]}
 
 
-def run_audit(args: argparse.Namespace, stdout: TextIO = sys.stdout) -> int:
+def run_audit(args: argparse.Namespace, stdout: TextIO = sys.stdout,
+              stderr: TextIO | None = None) -> int:
     """Audit one README; 1 when it has errors, 2 when it cannot be read."""
+    err = stderr or sys.stderr
     try:
-        text = _decode(args.readme, read_source(args.readme))
-        config_path = args.config or (DEFAULT_CONFIG_PATH
-                                      if Path(DEFAULT_CONFIG_PATH).is_file() else None)
-        cfg = load_config(_decode(config_path, read_source(config_path))
-                          if config_path else None)
-        al = apply_config(parse(text), cfg)
-        facts = _facts(al, args)
+        with Progress(err) as progress:
+            progress.step(f"audit: reading {args.readme}")
+            text = _decode(args.readme, read_source(args.readme))
+            config_path = args.config or (DEFAULT_CONFIG_PATH
+                                          if Path(DEFAULT_CONFIG_PATH).is_file() else None)
+            cfg = load_config(_decode(config_path, read_source(config_path))
+                              if config_path else None)
+            al = apply_config(parse(text), cfg)
+            if not args.offline:
+                progress.step(f"audit: looking up the citations of {len(al.top100)} top-100 "
+                              f"papers{' and checking links' if args.links else ''}")
+            facts = _facts(al, args)
+            progress.step(f"audit: judging {len(al.entries)} entries")
+            result = audit(al, facts, links=args.links)
     except InputError as exc:
-        print(f"error: {exc}", file=sys.stderr)
+        print(f"error: {exc}", file=err)
         return 2
-    result = audit(al, facts, links=args.links)
+    unchecked = 0
+    if args.offline:
+        result, unchecked = _fold_offline(result)
     if args.fix:
         fixed, n = apply_fixes(text, result.findings)
         if n:
             Path(args.readme).write_text(fixed, encoding="utf-8")
         print(f"fixed {n} entr{'y' if n == 1 else 'ies'} in {args.readme}", file=sys.stderr)
     if args.format == "json":
-        stdout.write(json.dumps(audit_json(result), indent=2, ensure_ascii=False) + "\n")
+        stdout.write(json.dumps(audit_json(result, unchecked), indent=2, ensure_ascii=False)
+                     + "\n")
     elif args.format == "markdown":
-        stdout.write(audit_markdown(result, args.readme) + "\n")
+        stdout.write(audit_markdown(result, args.readme, unchecked) + "\n")
     else:
-        stdout.write(audit_text(result, args.readme) + "\n")
+        stdout.write(audit_text(result, args.readme, unchecked) + "\n")
     return 1 if result.count(Severity.ERROR) else 0
 
 
 def add_parser(sub: Any) -> None:
     """Register `audit` on the command line."""
-    p = sub.add_parser("audit", help="audit the whole list as it stands")
-    p.add_argument("readme", nargs="?", default="README.md")
+    from bot.cli.helptext import subcommand
+
+    p = subcommand(
+        sub, "audit", summary="audit the whole list as it stands",
+        description="Judge every entry of the list as it stands, not a change: the top-100 "
+        "count against the limit, duplicates across sections, years outside the window, "
+        "entries below their year's citation threshold (with lookups), format problems with "
+        "their fixes, dead links (--links), and Distinguished Researchers who have earned "
+        ":sparkles:. On a terminal, progress goes to standard error.\n\nExit status: 0 no "
+        "errors, 1 errors found, 2 bad usage or a file that cannot be read.",
+        environment=(*CITATION_ENVIRONMENT[:-1],),
+        examples=(("the list in this directory, with citation lookups", "python -m bot audit"),
+                  ("quick, without lookups, as an issue body",
+                   "python -m bot audit README.md --offline --format markdown > audit.md"),
+                  ("write the mechanical format fixes back", "python -m bot audit --offline --fix"),
+                  ("every link too (slow)", "python -m bot audit --links")))
+    p.add_argument("readme", nargs="?", default="README.md",
+                   help="the list's file, or REV:PATH (default: README.md)")
     p.add_argument("--format", choices=("text", "markdown", "json"), default="text")
-    p.add_argument("--offline", action="store_true", help="no citation lookups")
+    p.add_argument("--offline", action="store_true",
+                   help="no citation lookups: unchecked counts are one summary line")
     p.add_argument("--links", action="store_true", help="also check every link")
     p.add_argument("--fix", action="store_true", help="write mechanical format fixes back")
-    p.add_argument("--config", metavar="FILE")
+    p.add_argument("--config", metavar="FILE",
+                   help=f"repository config (default: {DEFAULT_CONFIG_PATH} if present)")
     p.set_defaults(func=run_audit)

@@ -22,6 +22,7 @@ from bot.awesome.report import Conclusion, Review
 from bot.awesome.review import conclude, prepare
 
 DEFAULT_CONFIG_PATH = ".github/awesome-papers.yml"
+DEFAULT_LIST = "README.md"
 
 
 class InputError(Exception):
@@ -160,9 +161,26 @@ def review_text(r: Review, facts: Facts, *, colour: bool) -> str:
     return "\n".join(out)
 
 
+def _default_sources(args: argparse.Namespace) -> None:
+    """Without files, compare the branch's base with the working copy, from anywhere in a clone."""
+    if args.base is not None:
+        args.head = args.head or DEFAULT_LIST
+        return
+    from bot.cli.gitbase import GitError, default_sources
+
+    try:
+        found = default_sources(DEFAULT_LIST, DEFAULT_CONFIG_PATH)
+    except GitError as exc:
+        raise InputError(str(exc)) from None
+    args.base, args.head = found.base, found.head
+    args.config = args.config or found.config
+    print(f"check: {found.note}", file=sys.stderr)
+
+
 def run_check(args: argparse.Namespace, stdout: TextIO = sys.stdout) -> int:
     """Run the check; 0 success or neutral, 1 failure, 2 bad usage or unreadable input."""
     try:
+        _default_sources(args)
         base = _decode(args.base, read_source(args.base))
         head = _decode(args.head, read_source(args.head))
         config_text = None
@@ -186,14 +204,40 @@ def run_check(args: argparse.Namespace, stdout: TextIO = sys.stdout) -> int:
     return 1 if r.conclusion is Conclusion.FAILURE else 0
 
 
+CITATION_ENVIRONMENT = (
+    ("SEMANTIC_SCHOLAR_API_URL", "Semantic Scholar's Graph API (default its public URL)"),
+    ("SEMANTIC_SCHOLAR_API_KEY", "sent as x-api-key: higher rate limits"),
+    ("OPENALEX_API_URL", "OpenAlex, asked for what Semantic Scholar does not know"),
+    ("OPENALEX_API_KEY, OPENALEX_MAILTO", "OpenAlex key / polite-pool address"),
+    ("OPENALEX_DISABLED", "1: no OpenAlex fallback"),
+    ("CITATION_BUDGET", "seconds for all lookups and link checks (default 4)"),
+    ("NO_COLOR", "set: no colours in the terminal report"),
+)
+
+
 def add_parser(sub: Any) -> None:
     """Register `check` on the command line."""
-    p = sub.add_parser("check", help="review a change to the list's README",
-                       description="Review the change from BASE to HEAD as the bot would.")
-    p.add_argument("base", nargs="?", default="HEAD:README.md",
-                   help="file path or REV:PATH (default: HEAD:README.md)")
-    p.add_argument("head", nargs="?", default="README.md",
-                   help="file path or REV:PATH (default: README.md)")
+    from bot.cli.helptext import subcommand
+
+    p = subcommand(
+        sub, "check", summary="review a change to the list's README",
+        description="Review the change from BASE to HEAD as the bot would review a pull "
+        "request: what it adds, moves or removes, each finding with its fix, the labels "
+        "and the conclusion.\n\nWithout BASE and HEAD, inside a clone of the list: BASE is "
+        "README.md at the merge-base of your branch with the default branch (origin/HEAD, "
+        "else main or master), HEAD is your working copy, from any directory of the "
+        "clone.\n\nExit status: 0 success or warnings only, 1 the review fails, 2 bad usage "
+        "or an input that cannot be read.",
+        environment=CITATION_ENVIRONMENT,
+        examples=(("on your branch, before opening a pull request", "awesome-papers-bot check"),
+                  ("two files, without lookups", "python -m bot check base.md head.md --offline"),
+                  ("what is staged against the last commit (the pre-commit hook)",
+                   "python -m bot check HEAD:README.md :README.md --offline"),
+                  ("the comment the bot would post", "python -m bot check --format markdown")))
+    p.add_argument("base", nargs="?", default=None,
+                   help="file path or REV:PATH (default: README.md at the branch's base)")
+    p.add_argument("head", nargs="?", default=None,
+                   help="file path or REV:PATH (default: README.md, the working copy)")
     p.add_argument("--format", choices=("text", "markdown", "json"), default="text")
     p.add_argument("--offline", action="store_true",
                    help="no citation lookups or link checks (citations are 'unverified')")

@@ -21,13 +21,22 @@ from cachetools import LRUCache
 from gidgethub import BadRequest, GitHubException
 
 from bot import metrics
+from bot.awesome.facts import NO_FACTS, Facts
 from bot.awesome.report import Conclusion, Review
 from bot.awesome.review import conclude, prepare
 from bot.citations.cache import CitationCache
 from bot.citations.lookup import gather_facts
 from bot.citations.settings import CitationSettings
 from bot.github import publish
-from bot.github.api import BotGitHubAPI, CallStats, EtagCache, Pacers, TransientError
+from bot.github.api import (
+    MIN_WAIT,
+    BotGitHubAPI,
+    CallStats,
+    EtagCache,
+    Pacers,
+    RateLimited,
+    TransientError,
+)
 from bot.github.auth import TokenProvider
 from bot.github.isolation import POOL
 from bot.github.pull import (
@@ -38,10 +47,11 @@ from bot.github.pull import (
     pull_from_api,
     read_file,
 )
-from bot.github.settings import ServiceSettings
+from bot.github.settings import AuthMode, ServiceSettings
 
 log = logging.getLogger("bot.review")
 FOLLOW_PUSHES = 3
+MAX_WAIT = 15 * 60.0
 
 
 class Outcome(StrEnum):
@@ -50,6 +60,7 @@ class Outcome(StrEnum):
     PUBLISHED = "published"
     NOT_README = "not-readme"
     SUPERSEDED = "superseded"
+    DEFERRED = "deferred"
     FAILED = "failed"
 
 
@@ -63,6 +74,10 @@ class JobResult:
     problems: list[str] = field(default_factory=list)
     check_run_id: int | None = None
     via_status: bool = False
+    retry_after: float | None = None  # DEFERRED: run again this many seconds from now
+    review: Review | None = None  # what was computed, published or not (the Action shows it)
+    facts: Facts | None = None
+    unreachable: bool = False  # GitHub could not be reached
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,6 +86,18 @@ class _Readme:
 
     review: Review
     path: str
+    facts: Facts
+
+
+def backoff(exc: RateLimited | TransientError, attempt: int) -> float:
+    """Seconds before the next attempt. A rate limit: GitHub's own time when it gave one, else
+    at least a minute, doubling with each attempt. GitHub unreachable: 5 s, doubling. Both
+    capped at 15 minutes."""
+    if isinstance(exc, RateLimited):
+        if exc.delay is not None:
+            return exc.delay
+        return float(min(MAX_WAIT, MIN_WAIT * 2 ** max(0, attempt - 1)))
+    return float(min(MAX_WAIT, 5.0 * 2 ** max(0, attempt - 1)))
 
 
 class Reviewer:
@@ -83,85 +110,130 @@ class Reviewer:
         self.session = session
         self.tokens = TokenProvider(settings)
         self.etags: LRUCache[str, Any] = EtagCache()
-        self.pacers = Pacers(settings.concurrent_requests, settings.writes_per_minute)
+        self.pacers = Pacers(settings.concurrent_requests, settings.writes_per_minute,
+                             settings.creates_per_hour)
         self.citations = citations or CitationSettings.from_env(
             os.environ, budget=settings.citation_budget)
         self.citation_cache = CitationCache.from_settings(self.citations)
         self.citation_session = citation_session
         self.known_labels: dict[str, set[str]] = {}
         self.labels = publish.LabelSync(self.known_labels)
-        self.check_runs: LRUCache[str, int] = LRUCache(maxsize=5000)
         self.own_logins: set[str] = set()  # logins our comments came back with (token mode)
-        self.announced: LRUCache[str, set[int]] = LRUCache(maxsize=5000)  # check runs GitHub
-        self._tasks: set[asyncio.Task[None]] = set()                       # told us about
+        self.offline = False  # the Action's `offline: true`: no lookups, no link checks
 
-    def run_announced(self, pr: PullRef, run_id: int, status: str) -> None:
-        """GitHub says it created check run `run_id` for us on this head.
+    @property
+    def app_id(self) -> str | None:
+        """The App's id (None in token mode: any run with the check's name is ours)."""
+        return self.settings.app_id if self.settings.mode is AuthMode.APP else None
 
-        When the reply to that creation was lost, the bot holds another run for the head; this
-        one would stay in progress forever, so it is completed (now, or when the review ends).
-        """
-        if status == "completed":
-            return
-        key = f"{pr.full_name}@{pr.head_sha}"
-        self.announced.setdefault(key, set()).add(run_id)
-        ours = self.check_runs.get(key)
-        if ours is not None and ours != run_id:
-            task = asyncio.ensure_future(self._close_orphans(pr, ours))
-            self._tasks.add(task)
-            task.add_done_callback(self._tasks.discard)
-
-    async def _close_orphans(self, pr: PullRef, keep: int,
-                             gh: BotGitHubAPI | None = None) -> None:
-        """Complete the head's other check runs as duplicates of `keep`."""
-        key = f"{pr.full_name}@{pr.head_sha}"
-        orphans = self.announced.get(key, set()) - {keep}
-        if not orphans:
-            return
-        gh = gh or await self.client_for(pr, CallStats())
-        for run_id in sorted(orphans):
-            await _quietly(publish.finish_check(
-                gh, pr, run_id, conclusion="neutral", title="Duplicate run",
-                summary=f"This run was superseded by run {keep} on the same commit."))
-            self.announced.get(key, set()).discard(run_id)
-
-    def api(self, token: str | None, pacer_key: object, stats: CallStats) -> BotGitHubAPI:
+    def api(self, token: str | None, pacer_key: object, stats: CallStats,
+            refresh: Callable[[], Awaitable[str]] | None = None) -> BotGitHubAPI:
         """A client for one job."""
         return BotGitHubAPI(self.session, token=token, base_url=self.settings.api_url,
                             pacer=self.pacers.get(pacer_key), cache=self.etags,
-                            retry_budget=self.settings.retry_budget, stats=stats)
+                            retry_budget=self.settings.retry_budget, stats=stats,
+                            refresh=refresh)
 
-    async def client_for(self, pr: PullRef, stats: CallStats) -> BotGitHubAPI:
-        """A client authenticated for the pull request's installation."""
-        app = self.api(None, pr.installation_id or pr.full_name, stats)
-        token = await self.tokens.token(app, pr.installation_id)
-        return self.api(token, pr.installation_id or pr.full_name, stats)
+    async def client_for(self, installation_id: int | None, repo: str,
+                         stats: CallStats) -> BotGitHubAPI:
+        """A client authenticated for an installation (or the token's repository); on a 401
+        it drops the cached token and retries once with a fresh one."""
+        key = installation_id or repo
+        app = self.api(None, key, stats)
+        token = await self.tokens.token(app, installation_id)
+
+        async def fresh() -> str:
+            self.tokens.forget(installation_id)
+            return await self.tokens.token(app, installation_id)
+
+        refresh = fresh if self.settings.mode is AuthMode.APP else None
+        return self.api(token, key, stats, refresh)
 
     async def review(self, pr: PullRef, *, delivery: str = "-",
-                     is_current: Callable[[], bool] = lambda: True) -> JobResult:
-        """Review one head of one pull request and publish the result."""
+                     is_current: Callable[[], bool] = lambda: True,
+                     new_run: bool = False) -> JobResult:
+        """Review one head and publish, waiting out rate limits in place (the Action's way:
+        one job per process, nothing else to run meanwhile)."""
+        tries = self.settings.max_attempts
+        for attempt in range(1, tries + 1):
+            result = await self.review_once(pr, delivery=delivery, is_current=is_current,
+                                            attempt=attempt, last=attempt == tries,
+                                            new_run=new_run)
+            if result.outcome is not Outcome.DEFERRED:
+                return result
+            if result.unreachable:  # GitHub is down: say so now rather than wait for it
+                return await self.review_once(pr, delivery=delivery, is_current=is_current,
+                                              attempt=attempt + 1, last=True, new_run=new_run)
+            await asyncio.sleep(result.retry_after or 0)
+        return result
+
+    async def pulls_of(self, owner: str, repo: str, installation_id: int | None, sha: str, *,
+                       number: int | None = None, attempt: int = 1,
+                       last: bool = False) -> list[PullRef] | float | None:
+        """The open PRs to review for commit `sha`: PR `number` when the check run named it in
+        `external_id`, else `GET /repos/{owner}/{repo}/commits/{sha}/pulls` (a fork PR's run
+        lists no pull requests). Seconds to wait when GitHub asked for it; None on failure."""
+        stats = CallStats()
+        try:
+            gh = await self.client_for(installation_id, f"{owner}/{repo}", stats)
+            if number is not None:
+                newest = await pull_from_api(gh, owner, repo, number, installation_id)
+                return [newest]
+            refs = []
+            async for item in gh.getiter("/repos/{owner}/{repo}/commits/{sha}/pulls{?per_page}",
+                                         {"owner": owner, "repo": repo, "sha": sha,
+                                          "per_page": 100}):
+                head, base = item.get("head") or {}, item.get("base") or {}
+                if item.get("state") == "open" and head.get("sha") == sha:
+                    refs.append(PullRef(owner, repo, int(item["number"]), sha,
+                                        str(base.get("sha")), str(base.get("ref")),
+                                        installation_id))
+            return refs
+        except (RateLimited, TransientError) as exc:
+            if last:
+                log.warning("lookup failed", extra={"head": sha, "reason": _reason(exc)})
+                return None
+            return backoff(exc, attempt)
+        except Exception as exc:
+            log.warning("lookup failed", extra={"head": sha, "reason": _reason(exc)})
+            return None
+
+    async def review_once(self, pr: PullRef, *, delivery: str = "-",
+                          is_current: Callable[[], bool] = lambda: True, attempt: int = 1,
+                          last: bool = False, new_run: bool = False) -> JobResult:
+        """One attempt at reviewing one head and publishing the result.
+
+        A rate limit (or GitHub unreachable) ends it as DEFERRED with the time to wait; the
+        check run it started stays in progress and the next attempt finds and finishes it.
+        On the `last` attempt, or any other failure, the check run is completed as neutral.
+        """
         stats = CallStats()
         result = JobResult(Outcome.FAILED, stats=stats, via_status=not self.settings.checks)
         started = time.monotonic()
         gh: BotGitHubAPI | None = None
         check_id: int | None = None
         try:
-            gh = await self.client_for(pr, stats)
+            gh = await self.client_for(pr.installation_id, pr.full_name, stats)
+            runs: list[dict[str, Any]] | None = None
             for _ in range(FOLLOW_PUSHES):
                 files = await changed_files(gh, pr)
                 readme = self._readme_file(files)
                 if readme is None:
                     result.outcome = Outcome.NOT_README
                     return result
+                if runs is None and not result.via_status:
+                    runs = await publish.our_runs(gh, pr, self.app_id)
+                    check_id = self._reusable(runs, new_run)
                 work = asyncio.ensure_future(self._compute(gh, pr, readme))
                 done, _ = await asyncio.wait({work}, timeout=self.settings.in_progress_after)
-                if not done:
+                if not done and check_id is None:
                     check_id = await self._start(gh, pr, result)
                 computed = await work
+                result.review, result.facts = computed.review, computed.facts
                 newest = None if not is_current() else await pull_from_api(
                     gh, pr.owner, pr.repo, pr.number, pr.installation_id)
                 if newest is not None and newest.head_sha == pr.head_sha:
-                    await self._publish(gh, pr, computed.review, check_id, result)
+                    await self._publish(gh, pr, computed.review, check_id, runs, result)
                     result.outcome = Outcome.PUBLISHED
                     result.conclusion = computed.review.conclusion
                     return result
@@ -177,6 +249,7 @@ class Reviewer:
                 # delivery may have arrived first): review the newest head now.
                 pr = replace(pr, head_sha=newest.head_sha, base_sha=newest.base_sha,
                              base_ref=newest.base_ref)
+                runs, new_run = None, False
             result.outcome = Outcome.SUPERSEDED
             return result
         except asyncio.CancelledError:
@@ -185,19 +258,19 @@ class Reviewer:
                     gh, pr, check_id, conclusion="neutral", title="Review abandoned",
                     summary="The bot was shutting down; push again or re-run this check."))
             raise
-        except Exception as exc:
+        except (RateLimited, TransientError) as exc:
             reason = _reason(exc)
-            result.problems.append(reason)
-            expected = isinstance(exc, GitHubException | TransientError | PermissionError
-                                  | aiohttp.ClientError | TimeoutError)
-            log.log(logging.WARNING if expected else logging.ERROR, "review failed",
-                    exc_info=not expected, extra={"delivery": delivery, "pr": pr.key,
-                                                   "head": pr.head_sha, "reason": reason})
-            if gh is not None and not result.via_status:
-                await _quietly(publish.finish_check(
-                    gh, pr, check_id, conclusion="neutral", title="Review could not finish",
-                    summary=f"The review could not be completed: {reason}."))
-            return result
+            result.unreachable = isinstance(exc, TransientError)
+            if not last:
+                result.outcome = Outcome.DEFERRED
+                result.retry_after = backoff(exc, attempt)
+                log.info("review deferred", extra={
+                    "delivery": delivery, "pr": pr.key, "head": pr.head_sha, "reason": reason,
+                    "attempt": attempt, "retry_after_s": round(result.retry_after, 1)})
+                return result
+            return await self._failed(gh, pr, check_id, result, exc, delivery)
+        except Exception as exc:
+            return await self._failed(gh, pr, check_id, result, exc, delivery)
         finally:
             elapsed = time.monotonic() - started
             conclusion = result.conclusion.value if result.conclusion else None
@@ -207,6 +280,42 @@ class Reviewer:
                 "head": pr.head_sha, "outcome": result.outcome.value, "conclusion": conclusion,
                 "reads": stats.reads, "writes": stats.accepted_writes,
                 "duration_ms": round(elapsed * 1000)})
+
+    async def _failed(self, gh: BotGitHubAPI | None, pr: PullRef, check_id: int | None,
+                      result: JobResult, exc: Exception, delivery: str) -> JobResult:
+        """Log a failed review and complete its check run as neutral (best effort)."""
+        reason = _reason(exc)
+        result.outcome = Outcome.FAILED
+        result.problems.append(reason)
+        result.unreachable = isinstance(exc, TransientError | aiohttp.ClientError | TimeoutError)
+        expected = isinstance(exc, GitHubException | TransientError | PermissionError
+                              | RateLimited | aiohttp.ClientError | TimeoutError)
+        log.log(logging.WARNING if expected else logging.ERROR, "review failed",
+                exc_info=not expected, extra={"delivery": delivery, "pr": pr.key,
+                                               "head": pr.head_sha, "reason": reason})
+        if gh is not None and not result.via_status:
+            await _quietly(self._finish_open(gh, pr, check_id, conclusion="neutral",
+                                             title="Review could not finish",
+                                             summary=f"The review could not be completed: "
+                                                     f"{reason}."))
+        return result
+
+    async def _finish_open(self, gh: BotGitHubAPI, pr: PullRef, check_id: int | None,
+                           **output: Any) -> None:
+        """Complete `check_id`, or every open run of the bot on the head when none is known."""
+        ids = [check_id] if check_id is not None else publish.open_runs(
+            await publish.our_runs(gh, pr, self.app_id))
+        for run_id in ids or [None]:
+            await publish.finish_check(gh, pr, run_id, app_id=self.app_id, **output)
+
+    @staticmethod
+    def _reusable(runs: list[dict[str, Any]], new_run: bool) -> int | None:
+        """The run to finish: one left in progress (by this or an earlier process), else
+        the head's completed run unless a re-run asks for a new one."""
+        open_ids = publish.open_runs(runs)
+        if open_ids:
+            return open_ids[0]
+        return None if new_run or not runs else int(runs[0]["id"])
 
     def _readme_file(self, files: list[dict[str, Any]]) -> dict[str, Any] | None:
         """The list's README among the PR's files, if the PR touches it."""
@@ -227,43 +336,46 @@ class Reviewer:
         # Parsing and rules are CPU work: in worker processes within a time budget
         # (bot/github/isolation.py), so deliveries and /healthz keep being answered.
         prepared = await POOL.run(prepare, base, head, config_text=config_text, path=path)
-        facts = await gather_facts(prepared.citation_entries(), self.citations,
-                                   session=self.citation_session, cache=self.citation_cache,
-                                   check_links=self.settings.check_links,
-                                   link_entries=prepared.link_entries())
+        facts = NO_FACTS if self.offline else await gather_facts(
+            prepared.citation_entries(), self.citations, session=self.citation_session,
+            cache=self.citation_cache, check_links=self.settings.check_links,
+            link_entries=prepared.link_entries())
         review = await POOL.run(conclude, prepared, facts,
                                 commentable=added_lines(readme.get("patch")))
-        return _Readme(review, path)
+        return _Readme(review, path, facts)
 
     async def _start(self, gh: BotGitHubAPI, pr: PullRef, result: JobResult) -> int | None:
         """Show that the review is running: a check run, or a pending commit status."""
-        key = f"{pr.full_name}@{pr.head_sha}"
-        check_id = None if result.via_status else self.check_runs.get(key)
-        if check_id is None and not result.via_status:
-            check_id = await self._checks_or_status(result, publish.start_check(gh, pr))
-        if result.via_status:
-            await self._try(result, "set a pending commit status",
-                            publish.set_status(gh, pr, state="pending",
-                                               description="Reviewing the list's README"))
-            return None
-        self.check_runs[key] = check_id
-        result.check_run_id = check_id
-        return check_id
+        if not result.via_status:
+            check_id = await self._checks(result, publish.start_check(gh, pr, self.app_id))
+            result.check_run_id = check_id
+            return check_id
+        await self._try(result, "set a pending commit status",
+                        publish.set_status(gh, pr, state="pending",
+                                           description="Reviewing the list's README"))
+        return None
 
-    async def _checks_or_status(self, result: JobResult, step: Awaitable[int]) -> int | None:
-        """Run a check-run step; when the token may not write checks, use statuses instead."""
+    async def _checks(self, result: JobResult, step: Awaitable[int]) -> int | None:
+        """Run a check-run step. A token that may not write checks (token mode) switches the
+        job to commit statuses; an App never writes statuses (it has no such permission), so
+        there a refusal is only noted."""
         try:
             return await step
         except BadRequest as exc:
             if exc.status_code != 403:
                 raise
+            if self.settings.mode is AuthMode.APP:
+                result.problems.append("could not write the check run: GitHub refused (403)")
+                log.warning("publish step refused", extra={"step": "check run", "status": 403})
+                return None
             result.via_status = True
             result.problems.append("could not write a check run: the token lacks the "
                                    "`checks: write` permission; using a commit status instead")
             return None
 
     async def _try(self, result: JobResult, what: str, step: Awaitable[Any]) -> Any:
-        """Run one publishing step; a missing permission is noted, not fatal."""
+        """Run one publishing step; a missing permission is noted, not fatal (a rate limit is
+        no refusal: it propagates and the job is re-queued)."""
         try:
             return await step
         except BadRequest as exc:
@@ -276,7 +388,8 @@ class Reviewer:
             raise
 
     async def _publish(self, gh: BotGitHubAPI, pr: PullRef, review: Review,
-                       check_id: int | None, result: JobResult) -> None:
+                       check_id: int | None, runs: list[dict[str, Any]] | None,
+                       result: JobResult) -> None:
         """Summary comment, labels, line-comment review, then the check run or status."""
         logins = frozenset(x for x in (self.settings.bot_login, *self.own_logins) if x)
         existing = await publish.find_summary(gh, pr, logins=logins)
@@ -295,16 +408,16 @@ class Reviewer:
             gh, pr, existing, publish.comment_body(review, new_state), logins=logins))
         if written and written[1]:
             self.own_logins.add(written[1])
-        key = f"{pr.full_name}@{pr.head_sha}"
         if not result.via_status:
-            done = await self._checks_or_status(result, publish.finish_check(
-                gh, pr, check_id or self.check_runs.get(key), conclusion=review.conclusion.value,
-                title=review.headline, summary=review.summary_markdown,
-                annotations=[a.as_github() for a in review.annotations]))
-            if done is not None:
-                self.check_runs[key] = done
+            # GitHub appends annotations on every update: send only those the run lacks.
+            have = next((int((r.get("output") or {}).get("annotations_count") or 0)
+                         for r in runs or () if int(r["id"]) == check_id), 0)
+            notes = [a.as_github() for a in review.annotations][have:]
+            done = await self._checks(result, publish.finish_check(
+                gh, pr, check_id, conclusion=review.conclusion.value, title=review.headline,
+                summary=review.summary_markdown, annotations=notes, app_id=self.app_id))
+            if done is not None or self.settings.mode is AuthMode.APP:
                 result.check_run_id = done
-                await self._close_orphans(pr, done, gh)
                 return
         await self._try(result, "set the commit status", publish.set_status(
             gh, pr, state=publish.STATUS_OF[review.conclusion], description=review.headline))

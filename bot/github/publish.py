@@ -17,11 +17,14 @@ from gidgethub import BadRequest
 from gidgethub.abc import GitHubAPI
 
 from bot.awesome.report import CHECK_NAME, MARKER, Conclusion, Label, Review
-from bot.github.api import AmbiguousWrite
+from bot.github.api import AmbiguousWrite, TransientError
 from bot.github.pull import PullRef
 
 ANNOTATIONS_PER_REQUEST = 50
 MAX_ANNOTATIONS = 150
+CHECK_OUTPUT_MAX = 65_535  # bytes (GitHub counts the summary's UTF-8 bytes)
+COMMENT_MAX = 65_536  # characters (observed; it may count bytes: stay under both)
+TRUNCATION_NOTE = "\n\n*… truncated: GitHub limits how long this text may be.*"
 REVIEW_PREFIX = "awesome-papers:"
 _STATE = re.compile(r"<!-- awesome-papers-bot-state (\{.*?\}) -->")
 
@@ -80,8 +83,14 @@ class SummaryComment:
 
 
 def comment_body(review: Review, state: BotState) -> str:
-    """The full summary comment: marker, state note, then the summary."""
-    return f"{MARKER}\n{state.render()}\n{review.summary_markdown}"
+    """The full summary comment: marker, state note, then the summary, all within GitHub's
+    65,536 characters (a cut summary ends with a visible note)."""
+    head = f"{MARKER}\n{state.render()}\n"
+    text = review.summary_markdown
+    room = COMMENT_MAX - len(head)
+    if len(text) > room:
+        text = text[: room - len(TRUNCATION_NOTE)] + TRUNCATION_NOTE
+    return head + text
 
 
 def _is_ours(comment: dict[str, Any], logins: frozenset[str]) -> bool:
@@ -130,13 +139,41 @@ async def upsert_summary(gh: GitHubAPI, pr: PullRef, existing: SummaryComment | 
     return existing.id, ""
 
 
-async def start_check(gh: GitHubAPI, pr: PullRef) -> int:
-    """A check run in progress on the head commit."""
-    made = await gh.post("/repos/{owner}/{repo}/check-runs", pr.vars(), data={
-        "name": CHECK_NAME, "head_sha": pr.head_sha, "status": "in_progress",
-        "output": {"title": "Reviewing the list's README", "summary": "The review is running."},
-    })
+async def our_runs(gh: GitHubAPI, pr: PullRef, app_id: str | None) -> list[dict[str, Any]]:
+    """The bot's check runs on the head commit, newest first, as GitHub lists them (no memory
+    of this process is needed: a restarted service finds what an earlier one started)."""
+    runs = [r async for r in gh.getiter(
+        "/repos/{owner}/{repo}/commits/{ref}/check-runs{?check_name,app_id,filter,per_page}",
+        pr.vars(ref=pr.head_sha, check_name=CHECK_NAME, app_id=app_id, filter="all",
+                per_page=100), iterable_key="check_runs")]
+    mine = [r for r in runs if r.get("name") == CHECK_NAME and (
+        app_id is None or str((r.get("app") or {}).get("id", "")) == str(app_id))]
+    return sorted(mine, key=lambda r: int(r.get("id", 0)), reverse=True)
+
+
+def open_runs(runs: Sequence[dict[str, Any]]) -> list[int]:
+    """Ids of the runs not completed yet (newest first)."""
+    return [int(r["id"]) for r in runs if r.get("status") != "completed"]
+
+
+async def _create_run(gh: GitHubAPI, pr: PullRef, app_id: str | None,
+                      data: dict[str, Any]) -> int:
+    """POST a check run; when its answer is lost, look for it before sending it again."""
+    body = {"name": CHECK_NAME, "head_sha": pr.head_sha, "external_id": str(pr.number), **data}
+    try:
+        made = await gh.post("/repos/{owner}/{repo}/check-runs", pr.vars(), data=body)
+    except TransientError:
+        found = open_runs(await our_runs(gh, pr, app_id))
+        if found:
+            return found[0]
+        made = await gh.post("/repos/{owner}/{repo}/check-runs", pr.vars(), data=body)
     return int(made["id"])
+
+
+async def start_check(gh: GitHubAPI, pr: PullRef, app_id: str | None = None) -> int:
+    """A check run in progress on the head commit (external_id: the PR number)."""
+    return await _create_run(gh, pr, app_id, {"status": "in_progress", "output": {
+        "title": "Reviewing the list's README", "summary": "The review is running."}})
 
 
 def _chunks(items: Sequence[Any], n: int) -> Iterable[Sequence[Any]]:
@@ -145,24 +182,32 @@ def _chunks(items: Sequence[Any], n: int) -> Iterable[Sequence[Any]]:
         yield items[i : i + n]
 
 
+def fit_bytes(text: str, limit: int, note: str) -> str:
+    """`text` cut so that it plus `note` is at most `limit` UTF-8 bytes (note only if cut)."""
+    if len(text.encode("utf-8")) <= limit:
+        return text
+    room = limit - len(note.encode("utf-8"))
+    cut = text.encode("utf-8")[: max(0, room)].decode("utf-8", "ignore")
+    return cut + note
+
+
 async def finish_check(gh: GitHubAPI, pr: PullRef, check_id: int | None, *, conclusion: str,
                        title: str, summary: str,
-                       annotations: Sequence[dict[str, object]] = ()) -> int:
+                       annotations: Sequence[dict[str, object]] = (),
+                       app_id: str | None = None) -> int:
     """Complete the check run (creating it completed when none was started), with annotations
-    at most 50 per request."""
+    at most 50 per request; the summary stays within GitHub's 65,535 bytes."""
     shown = list(annotations)[:MAX_ANNOTATIONS]
     chunks = list(_chunks(shown, ANNOTATIONS_PER_REQUEST)) or [[]]
     if len(annotations) > len(shown):
-        note = (f"\n\n*{len(annotations) - len(shown)} more annotations not shown "
-                f"(the first {len(shown)} are).*")
-        summary = summary[: 65_000 - len(note)] + note
-    output = {"title": title[:1000], "summary": summary[:65_000]}
+        summary += (f"\n\n*{len(annotations) - len(shown)} more annotations not shown "
+                    f"(the first {len(shown)} are).*")
+    output = {"title": title[:1000], "summary": fit_bytes(summary, CHECK_OUTPUT_MAX,
+                                                          TRUNCATION_NOTE)}
     first = {**output, "annotations": list(chunks[0])}
     done = {"status": "completed", "conclusion": conclusion, "output": first}
     if check_id is None:
-        made = await gh.post("/repos/{owner}/{repo}/check-runs", pr.vars(), data={
-            "name": CHECK_NAME, "head_sha": pr.head_sha, **done})
-        check_id = int(made["id"])
+        check_id = await _create_run(gh, pr, app_id, done)
     else:
         await gh.patch("/repos/{owner}/{repo}/check-runs/{check_id}",
                        pr.vars(check_id=check_id), data=done)
@@ -200,6 +245,8 @@ async def post_review(gh: GitHubAPI, pr: PullRef, review: Review) -> bool:
                 f"{'' if len(comments) == 1 else 's'} on the list's README.",
         "comments": comments,
     }
+    if await _has_review(gh, pr):  # an earlier attempt posted it, then could not note it
+        return True
     try:
         await gh.post("/repos/{owner}/{repo}/pulls/{number}/reviews", pr.vars(), data=data)
     except AmbiguousWrite:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import tempfile
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
@@ -12,6 +13,12 @@ from bot.envvars import env_flag, env_number
 
 DEFAULT_API_URL = "https://api.github.com"
 MAX_BODY_BYTES = 25 * 1024 * 1024
+
+
+def default_journal(env: Mapping[str, str]) -> str:
+    """Where the queue keeps its jobs unless BOT_JOURNAL says (empty: nowhere)."""
+    return str(Path(tempfile.gettempdir()) / "awesome-papers-bot" /
+               f"jobs-{env.get('PORT') or 8080}.sqlite3")
 
 
 class SettingsError(ValueError):
@@ -42,6 +49,8 @@ class ServiceSettings:
     queue_size: int = 200
     in_progress_after: float = 2.0
     writes_per_minute: int = 60
+    creates_per_hour: int = 450
+    max_attempts: int = 8
     concurrent_requests: int = 4
     retry_budget: float = 30.0
     citation_budget: float = 20.0
@@ -50,6 +59,7 @@ class ServiceSettings:
     checks: bool = True
     check_links: bool = True
     http_timeout: float = 30.0
+    journal: str = ""
 
     def secrets(self) -> tuple[str, ...]:
         """The secret values, for scrubbing from logs."""
@@ -107,6 +117,8 @@ class ServiceSettings:
             queue_size=int(number("BOT_QUEUE_SIZE", 200, 1, 100_000)),
             in_progress_after=number("BOT_IN_PROGRESS_AFTER", 2.0, 0, 60),
             writes_per_minute=int(number("BOT_WRITES_PER_MINUTE", 60, 1, 500)),
+            creates_per_hour=int(number("BOT_CREATES_PER_HOUR", 450, 1, 100_000)),
+            max_attempts=int(number("BOT_MAX_ATTEMPTS", 8, 1, 50)),
             concurrent_requests=int(number("BOT_CONCURRENT_REQUESTS", 4, 1, 50)),
             retry_budget=number("BOT_RETRY_BUDGET", 30.0, 0, 600),
             citation_budget=number("CITATION_BUDGET", 20.0, 0, 300),
@@ -115,4 +127,5 @@ class ServiceSettings:
             http_timeout=number("BOT_HTTP_TIMEOUT", 30.0, 1, 300),
             check_links=env_flag(env, "BOT_CHECK_LINKS", True),
             checks=mode is AuthMode.APP or env_flag(env, "BOT_TOKEN_CHECK_RUNS", False),
+            journal=env.get("BOT_JOURNAL", default_journal(env)),
         )

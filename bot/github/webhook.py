@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import os
+import re
 import time
 from collections.abc import AsyncIterator, Mapping
 from dataclasses import dataclass
@@ -25,7 +26,9 @@ from bot.awesome.report import CHECK_NAME
 from bot.citations.settings import CitationSettings
 from bot.github.delivery import Refusal, read_delivery, safe_delivery_id
 from bot.github.handler import Reviewer
-from bot.github.pull import PayloadError, PullRef, pull_from_payload
+from bot.github.jobs import JobRunner, resolve_job, review_job
+from bot.github.journal import SqliteJournal
+from bot.github.pull import PayloadError, pull_from_payload
 from bot.github.queue import Job, WorkQueue
 from bot.github.settings import MAX_BODY_BYTES, AuthMode, ServiceSettings
 
@@ -56,7 +59,7 @@ def _map(value: Any) -> Mapping[str, Any]:
 
 
 @router.register("pull_request")
-async def _on_pull_request(event: sansio.Event, sink: list[PullRef | str],
+async def _on_pull_request(event: sansio.Event, sink: list[Job | str],
                            settings: ServiceSettings) -> None:
     """Review a PR on open, reopen, push, ready-for-review, or a change of base branch."""
     action = event.data.get("action")
@@ -66,61 +69,69 @@ async def _on_pull_request(event: sansio.Event, sink: list[PullRef | str],
     if action == "edited" and "base" not in _map(event.data.get("changes")):
         sink.append("pull_request.edited without a base change")
         return
-    sink.append(pull_from_payload(event.data))
+    sink.append(review_job(pull_from_payload(event.data), event.delivery_id))
 
 
-@router.register("check_run", action="rerequested")
-async def _on_rerequest(event: sansio.Event, sink: list[PullRef | str],
-                        settings: ServiceSettings) -> None:
-    """Re-run the review when a maintainer asks for it on the check run."""
-    run = _map(event.data.get("check_run"))
-    app_id = str(_map(run.get("app")).get("id", ""))
-    if run.get("name") != CHECK_NAME or (settings.app_id and app_id != str(settings.app_id)):
-        sink.append("check run of another app")
-        return
-    prs = run.get("pull_requests")
-    if not isinstance(prs, list) or not prs:
-        sink.append("the check run names no pull request")
-        return
-    pr = _map(prs[0])
-    sink.append(pull_from_payload({
-        "pull_request": {"number": pr.get("number"), "head": _map(pr.get("head")),
-                         "base": _map(pr.get("base"))},
-        "repository": event.data.get("repository"),
-        "installation": event.data.get("installation"),
-    }))
+def _ours(app: Mapping[str, Any], settings: ServiceSettings) -> bool:
+    """A check run or suite of this App (in token mode, any)."""
+    return not settings.app_id or str(app.get("id", "")) == str(settings.app_id)
 
 
-@dataclass(frozen=True, slots=True)
-class RunSeen:
-    """GitHub announced one of our check runs (we may never have seen its id: a lost reply)."""
-
-    ref: PullRef
-    run_id: int
-    status: str
-
-
-@router.register("check_run", action="created")
-async def _on_check_created(event: sansio.Event, sink: list[Any],
-                            settings: ServiceSettings) -> None:
-    """Note our own check runs, so one whose creation reply was lost is completed too."""
-    run = _map(event.data.get("check_run"))
-    app_id = str(_map(run.get("app")).get("id", ""))
-    run_id, head = run.get("id"), run.get("head_sha")
-    if run.get("name") != CHECK_NAME or not settings.app_id or app_id != str(settings.app_id):
-        sink.append("check run of another app")
-        return
-    if not isinstance(run_id, int) or not isinstance(head, str):
-        sink.append("the check run has no id")
-        return
+def _where(event: sansio.Event) -> tuple[str, str, int | None]:
+    """Owner, repository and installation of a delivery."""
     repo = _map(event.data.get("repository"))
     owner, name = _map(repo.get("owner")).get("login"), repo.get("name")
     if not isinstance(owner, str) or not isinstance(name, str):
-        sink.append("the check run names no repository")
-        return
+        raise PayloadError("the payload has no repository")
     inst = _map(event.data.get("installation")).get("id")
-    ref = PullRef(owner, name, 0, head, head, "", inst if isinstance(inst, int) else None)
-    sink.append(RunSeen(ref, run_id, str(run.get("status"))))
+    return owner, name, inst if isinstance(inst, int) and not isinstance(inst, bool) else None
+
+
+def _jobs_for(event: sansio.Event, prs: Any, sha: Any, number: int | None,
+              new_run: bool) -> list[Job]:
+    """Review the PRs a check run or suite names; when it names none (a fork PR), find them."""
+    if not isinstance(sha, str) or not re.fullmatch(r"[0-9a-f]{7,64}", sha):
+        raise PayloadError("the payload's head_sha is not a commit id")
+    if isinstance(prs, list) and prs:
+        return [review_job(pull_from_payload({
+            "pull_request": {"number": _map(pr).get("number"),
+                             "head": _map(_map(pr).get("head")),
+                             "base": _map(_map(pr).get("base"))},
+            "repository": event.data.get("repository"),
+            "installation": event.data.get("installation"),
+        }), event.delivery_id, new_run=new_run) for pr in prs]
+    owner, name, inst = _where(event)
+    return [resolve_job(owner, name, inst, sha, event.delivery_id, number=number,
+                        new_run=new_run)]
+
+
+@router.register("check_run", action="rerequested")
+async def _on_rerequest(event: sansio.Event, sink: list[Job | str],
+                        settings: ServiceSettings) -> None:
+    """Re-run the review when a maintainer asks for it on the check run: a new run, for the PR
+    the run names, or the one in its `external_id` (GitHub lists no PR for a fork's run)."""
+    run = _map(event.data.get("check_run"))
+    if run.get("name") != CHECK_NAME or not _ours(_map(run.get("app")), settings):
+        sink.append("check run of another app")
+        return
+    ext = run.get("external_id")
+    number = int(ext) if isinstance(ext, str) and ext.isdigit() and len(ext) < 10 else None
+    prs = [] if number is not None else run.get("pull_requests")
+    sink.extend(_jobs_for(event, prs, run.get("head_sha"), number, True))
+
+
+@router.register("check_suite", action="requested")
+@router.register("check_suite", action="rerequested")
+async def _on_suite(event: sansio.Event, sink: list[Job | str],
+                    settings: ServiceSettings) -> None:
+    """A push asks the App for checks (`requested`), or "Re-run all checks" (`rerequested`,
+    a new check run): review the suite's PRs, found by commit when the suite lists none."""
+    suite = _map(event.data.get("check_suite"))
+    if not _ours(_map(suite.get("app")), settings):
+        sink.append("check suite of another app")
+        return
+    sink.extend(_jobs_for(event, suite.get("pull_requests"), suite.get("head_sha"), None,
+                          event.data.get("action") == "rerequested"))
 
 
 def _json(code: int, **body: Any) -> web.Response:
@@ -156,8 +167,7 @@ async def webhook(request: web.Request) -> web.Response:
         return _json(200, status="duplicate delivery ignored")
     if event.event == "ping":
         return _json(200, status="pong")
-    own_run = event.event == "check_run" and event.data.get("action") == "created"
-    if _sender_is_self(event.data, settings) and not own_run:
+    if _sender_is_self(event.data, settings):
         return _json(200, status="ignored: the bot's own action")
     sink: list[Any] = []
     try:
@@ -165,12 +175,8 @@ async def webhook(request: web.Request) -> web.Response:
     except PayloadError as exc:
         return _json(400, error=str(exc))
     reviewer = request.app[RUNTIME].reviewer
-    for seen_run in (x for x in sink if isinstance(x, RunSeen)):
-        if reviewer is not None:
-            reviewer.run_announced(seen_run.ref, seen_run.run_id, seen_run.status)
-        return _json(202, status="check run noted")
-    refs = [x for x in sink if isinstance(x, PullRef)]
-    if not refs:
+    jobs = [x for x in sink if isinstance(x, Job)]
+    if not jobs:
         reason = next((x for x in sink if isinstance(x, str)), f"{event.event} is not handled")
         return _json(200, status=f"ignored: {reason}")
     queue = request.app[QUEUE]
@@ -179,17 +185,16 @@ async def webhook(request: web.Request) -> web.Response:
     if event.delivery_id in seen:  # a copy of this delivery arrived while this one waited
         return _json(200, status="duplicate delivery ignored")
     seen[event.delivery_id] = True  # claimed before any await below
-    for ref in refs:
-        if settings.mode is AuthMode.APP and ref.installation_id is None:
+    for job in jobs:
+        inst = job.task.get("installation_id", (job.task.get("pr") or {}).get("installation_id"))
+        if settings.mode is AuthMode.APP and inst is None:
+            seen.pop(event.delivery_id, None)
             return _json(400, error="the delivery names no App installation")
-        job = Job(ref.key, ref.head_sha, event.delivery_id,
-                  lambda is_current, r=ref, d=event.delivery_id:
-                  reviewer.review(r, delivery=d, is_current=is_current))
         if not await queue.submit(job):
             seen.pop(event.delivery_id, None)  # so a redelivery is accepted
-            log.warning("queue full", extra={"delivery": delivery, "pr": ref.key})
+            log.warning("queue full", extra={"delivery": delivery, "pr": job.key})
             return _json(503, error="the review queue is full; redeliver later")
-    log.info("queued", extra={"delivery": delivery, "pr": refs[0].key, "head": refs[0].head_sha})
+    log.info("queued", extra={"delivery": delivery, "pr": jobs[0].key, "head": jobs[0].head})
     return _json(202, status="queued")
 
 
@@ -213,8 +218,11 @@ def make_app(settings: ServiceSettings, *,
     app[SETTINGS] = settings
     app[SEEN] = TTLCache(maxsize=20_000, ttl=3 * 24 * 3600)
     app[STARTED] = time.monotonic()
-    app[QUEUE] = WorkQueue(workers=settings.workers, size=settings.queue_size)
-    app[RUNTIME] = Runtime()
+    journal = SqliteJournal(settings.journal) if settings.journal else None
+    app[QUEUE] = queue = WorkQueue(workers=settings.workers, size=settings.queue_size,
+                                   journal=journal, max_attempts=settings.max_attempts)
+    app[RUNTIME] = runtime = Runtime()
+    queue.run = JobRunner(lambda: runtime.reviewer, queue, app[SEEN])
 
     async def lifecycle(app: web.Application) -> AsyncIterator[None]:
         timeout = aiohttp.ClientTimeout(total=settings.http_timeout,
@@ -231,6 +239,8 @@ def make_app(settings: ServiceSettings, *,
             forget_depth()
             abandoned = await app[QUEUE].shutdown(settings.shutdown_grace)
             log.info("stopped", extra={"abandoned": abandoned})
+            if journal is not None:
+                journal.close()
 
     app.cleanup_ctx.append(lifecycle)
     app.router.add_post("/webhook", webhook)

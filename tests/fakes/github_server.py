@@ -90,6 +90,15 @@ PER_PAGE_MAX = 100
 TOKEN_TTL = 3600
 JWT_MAX_TTL = 600
 CLOCK_SKEW = 60
+ACTIONS_APP_ID = 15368  # GitHub Actions' app id on github.com
+CONTENT_PER_MINUTE = 80  # content-creating requests (rules.md 2)
+CONTENT_PER_HOUR = 500
+CONTENT_BLOCKED = (
+    "You have exceeded a secondary rate limit and have been temporarily blocked from content "
+    "creation. Please retry your request again later. If you reach out to GitHub Support for "
+    "help, please include the request ID {request_id}."
+)
+CONTENT_CREATING = frozenset({"issues/create-comment", "pulls/create-review", "issues/create"})
 RATE_LIMITS = {"installation": 5000, "pat": 5000, "actions": 1000, "anonymous": 60}
 
 DOCS = "https://docs.github.com/rest"
@@ -310,6 +319,12 @@ class DiffLine:
 
 def parse_patch(patch: str) -> list[DiffLine]:
     """The commentable lines of a GitHub `patch` (positions count on across hunk headers)."""
+    return list(_parse_patch(patch))
+
+
+@functools.lru_cache(maxsize=64)
+def _parse_patch(patch: str) -> tuple[DiffLine, ...]:
+    """parse_patch, remembered (a review's comments all anchor in the same few patches)."""
     out: list[DiffLine] = []
     position, hunk, old, new = 0, -1, 0, 0
     rows = patch.split("\n")
@@ -339,14 +354,14 @@ def parse_patch(patch: str) -> list[DiffLine]:
             out.append(DiffLine(position, hunk, " ", old, new))
             old += 1
             new += 1
-    return out
+    return tuple(out)
 
 
 def diff_anchor(patch: str | None, side: str, line: int) -> DiffLine | None:
     """The diff line a review comment at (side, line) targets, or None if not in the diff."""
     if not patch:
         return None
-    for row in parse_patch(patch):
+    for row in _parse_patch(patch):
         if side == "RIGHT" and row.kind in "+ " and row.new == line:
             return row
         if side == "LEFT" and row.kind in "- " and row.old == line:
@@ -416,6 +431,7 @@ class Token:
     repositories: frozenset[str] | None = None  # full names; None = all the installation's
     read_only: bool = False
     expires_at: float | None = None
+    revoked: bool = False
 
 
 @dataclass
@@ -587,6 +603,7 @@ class FakeGitHub:
         token_ttl: float = TOKEN_TTL,
         allow_position: bool = False,
         private_key: rsa.RSAPrivateKey | None = None,
+        content_limits: bool = True,
     ) -> None:
         self.app_id = app_id
         self.app_slug = app_slug
@@ -608,6 +625,8 @@ class FakeGitHub:
         self.read_only_tokens = read_only_tokens
         self.latency = latency
         self.rate_limit = rate_limit
+        self.content_limits = content_limits
+        self._content: dict[str, list[float]] = {}
         self.token_ttl = token_ttl
         self.allow_position = allow_position
         self.static_token_kind = static_token_kind
@@ -624,6 +643,7 @@ class FakeGitHub:
             )
         }
         self.issued_tokens: list[dict[str, Any]] = []
+        self.rerequested: list[int] = []
         self.implicit_labels: list[tuple[str, str, str]] = []
         self.calls: list[Call] = []
         self.faults: list[Fault] = []
@@ -642,6 +662,8 @@ class FakeGitHub:
             }.items()
         }
         self._user_ids: dict[str, int] = {}
+        self.manifest_codes: dict[str, tuple[dict[str, Any], float]] = {}
+        self.created_apps: list[dict[str, Any]] = []
         self._runner: web.AppRunner | None = None
         self._host = "127.0.0.1"
         self._port = 0
@@ -910,6 +932,14 @@ class FakeGitHub:
         for token in self._tokens.values():
             if token.kind == "installation":
                 token.expires_at = time.time() - 1
+
+    def revoke_tokens(self, installation_id: int | None = None) -> None:
+        """Revoke installation tokens before they expire (the App was reinstalled, or
+        `DELETE /installation/token`): their next use gets 401 Bad credentials."""
+        for token in self._tokens.values():
+            if token.kind == "installation" and installation_id in (None,
+                                                                    token.installation_id):
+                token.revoked = True
 
     @property
     def tokens_issued(self) -> int:
@@ -1343,7 +1373,8 @@ class FakeGitHub:
             },
             "name": run["name"],
             "check_suite": {"id": run["check_suite_id"]},
-            "app": self._app_json(),
+            "app": self._app_json() if run.get("app_id", self.app_id) == self.app_id
+            else dict(self._app_json(), id=run["app_id"], slug="github-actions"),
             "pull_requests": prs,
         }
 
@@ -1589,6 +1620,8 @@ class FakeGitHub:
         return web.Response(status=reply.status, body=payload, headers=headers)
 
     async def _handle(self, request: web.Request, raw: bytes, info: dict[str, Any]) -> Reply:
+        if MANIFEST_FORM.fullmatch(request.path):
+            return await self._manifest_form(request)
         if not request.headers.get("User-Agent"):
             return Reply(403, raw=NO_USER_AGENT.encode(), content_type="text/plain; charset=utf-8")
         version = request.headers.get("X-GitHub-Api-Version")
@@ -1622,6 +1655,7 @@ class FakeGitHub:
             repo = self._authorize_repo(params["owner"], params["repo"], token, claims, op)
         if request.method != "GET" and token is not None:
             self._check_write(token, op)
+            self._pace_content(token, op)
         body = self._parse_body(raw, op)
         ctx = _Ctx(request, op, params, dict(request.query.items()), body, token, claims, repo)
         handler: Callable[[_Ctx], Awaitable[Reply]] = getattr(
@@ -1633,6 +1667,8 @@ class FakeGitHub:
         self, request: web.Request, op: Operation, info: dict[str, Any]
     ) -> tuple[Token | None, dict[str, Any] | None]:
         scheme, credential = self._credential(request)
+        if op.operation_id == "apps/create-from-manifest":  # the code is the credential
+            return None, None
         needs_jwt = op.operation_id.startswith("apps/")
         if credential is None:
             if scheme:
@@ -1645,7 +1681,7 @@ class FakeGitHub:
         if token is not None:
             info["token"] = token.value
             info["auth"] = "installation" if token.kind == "installation" else "static"
-            if token.expires_at is not None and token.expires_at <= time.time():
+            if token.revoked or (token.expires_at is not None and token.expires_at <= time.time()):
                 info["auth"] = "expired"
                 raise _error(401, "Bad credentials", op.docs_url)
             if needs_jwt:
@@ -1690,6 +1726,21 @@ class FakeGitHub:
         needs = WRITE_NEEDS.get(op.operation_id)
         if needs and not any(token.permissions.get(p) == "write" for p in needs):
             raise denied
+
+    def _pace_content(self, token: Token, op: Operation) -> None:
+        """GitHub's content-creation limit: 80 a minute, 500 an hour (403, secondary)."""
+        if not self.content_limits or op.operation_id not in CONTENT_CREATING:
+            return
+        who = str(token.installation_id or token.login)
+        now = time.time()
+        stamps = [t for t in self._content.get(who, []) if t > now - 3600]
+        self._content[who] = stamps
+        if len(stamps) >= CONTENT_PER_HOUR or sum(t > now - 60 for t in stamps) >= (
+            CONTENT_PER_MINUTE
+        ):
+            raise _error(403, CONTENT_BLOCKED.format(request_id=_request_id()),
+                         SECONDARY_RATE_LIMIT_DOCS)
+        stamps.append(now)
 
     def _parse_body(self, raw: bytes, op: Operation) -> Any:
         body: Any = None
@@ -2142,6 +2193,8 @@ class FakeGitHub:
             "id": cid, "name": body["name"], "head_sha": body["head_sha"], "status": "queued",
             "conclusion": None, "details_url": None, "external_id": "",
             "started_at": _now(), "completed_at": None, "check_suite_id": next(self._ids["suite"]),
+            "app_id": self.app_id if ctx.token is None or ctx.token.kind == "installation"
+            else ACTIONS_APP_ID,
             "actions": body.get("actions", []),
             "output": {"title": None, "summary": None, "text": None, "annotations": [],
                        "images": []},
@@ -2268,6 +2321,73 @@ class FakeGitHub:
             raise _not_found(ctx.op.docs_url)
         return Reply(200, self._installation_json(self.installations[repo.installation_id]))
 
+    async def _op_checks_get(self, ctx: _Ctx) -> Reply:
+        assert ctx.repo is not None
+        run = ctx.repo.check_runs.get(_int(ctx.params["check_run_id"], -1))
+        if run is None:
+            raise _not_found(ctx.op.docs_url)
+        return Reply(200, self._check_json(ctx.repo, run))
+
+    async def _op_checks_list_annotations(self, ctx: _Ctx) -> Reply:
+        assert ctx.repo is not None
+        run = ctx.repo.check_runs.get(_int(ctx.params["check_run_id"], -1))
+        if run is None:
+            raise _not_found(ctx.op.docs_url)
+        items = [dict(a, blob_href=f"{HTML}/{ctx.repo.full_name}/blob/{run['head_sha']}/"
+                      f"{a['path']}") for a in run["output"]["annotations"]]
+        return self._paginate(ctx, copy.deepcopy(items))
+
+    async def _op_checks_list_for_ref(self, ctx: _Ctx) -> Reply:
+        repo = ctx.repo
+        assert repo is not None
+        ref, q = ctx.params["ref"], ctx.query
+        sha = ref
+        if not _hex(ref):  # a branch: its head is the newest PR head on it, if any
+            heads = [p.head_sha for p in repo.pulls.values() if p.head_ref == ref]
+            sha = heads[-1] if heads else ref
+        runs = [r for r in repo.check_runs.values() if r["head_sha"] == sha]
+        if "check_name" in q:
+            runs = [r for r in runs if r["name"] == q["check_name"]]
+        if "status" in q:
+            runs = [r for r in runs if r["status"] == q["status"]]
+        if "app_id" in q:
+            runs = [r for r in runs if str(r.get("app_id", self.app_id)) == q["app_id"]]
+        runs.sort(key=lambda r: r["id"], reverse=True)
+        if q.get("filter", "latest") == "latest":  # the newest run of each name
+            newest: dict[str, dict[str, Any]] = {}
+            for r in runs:
+                newest.setdefault(r["name"], r)
+            runs = list(newest.values())
+        reply = self._paginate(ctx, [self._check_json(repo, r) for r in runs])
+        reply.body = {"total_count": len(runs), "check_runs": reply.body}
+        return reply
+
+    async def _op_checks_rerequest_run(self, ctx: _Ctx) -> Reply:
+        assert ctx.repo is not None
+        run = ctx.repo.check_runs.get(_int(ctx.params["check_run_id"], -1))
+        if run is None:
+            raise _not_found(ctx.op.docs_url)
+        if run["status"] != "completed" or run.get("app_id", self.app_id) != self.app_id:
+            raise _error(403, "This check run is not rerequestable or does not belong to the "
+                         "authenticated GitHub App.", ctx.op.docs_url)
+        self.rerequested.append(run["id"])
+        return Reply(201, {})
+
+    async def _op_repos_list_pull_requests_associated_with_commit(self, ctx: _Ctx) -> Reply:
+        repo = ctx.repo
+        assert repo is not None
+        sha = ctx.params["commit_sha"]
+        pulls = [p for p in repo.pulls.values() if sha in p.history]
+        return self._paginate(ctx, [self._pull_json(repo, p) for p in pulls])
+
+    async def _op_apps_get_authenticated(self, ctx: _Ctx) -> Reply:
+        if ctx.claims is None:
+            raise _error(401, "A JSON web token could not be decoded", ctx.op.docs_url)
+        out = spec().example("integration")
+        out.update(self._app_json())
+        out["installations_count"] = len(self.installations)
+        return Reply(200, out)
+
     async def _op_rate_limit_get(self, ctx: _Ctx) -> Reply:
         identity = self._identity(ctx.token, ctx.claims)
         limit = self._limit_for(ctx.token, ctx.claims)
@@ -2281,6 +2401,57 @@ class FakeGitHub:
         out["resources"]["core"] = dict(core)
         out["rate"] = dict(core)
         return Reply(200, out)
+
+
+    # --- GitHub App manifest flow (docs.github.com "Registering a GitHub App from a manifest") --
+    # The browser POSTs the form field `manifest` (JSON) to github.com's /settings/apps/new
+    # (or /organizations/ORG/settings/apps/new) with `?state=`; GitHub creates the App and
+    # redirects to the manifest's `redirect_url` with `?code=...&state=...`; the code is
+    # exchanged once, within an hour, with POST /app-manifests/{code}/conversions (no auth).
+    # The created App is this fake's own App (same id and key), so its tokens work here.
+
+    async def _manifest_form(self, request: web.Request) -> Reply:
+        if request.method != "POST":
+            return Reply(405, raw=b"Method Not Allowed", content_type="text/plain")
+        form = await request.post()
+        try:
+            manifest = json.loads(str(form.get("manifest", "")))
+        except ValueError:
+            manifest = None
+        missing = [] if isinstance(manifest, dict) else ["manifest"]
+        if isinstance(manifest, dict):
+            missing = [k for k in ("url", "redirect_url") if not manifest.get(k)]
+            hook = manifest.get("hook_attributes")
+            if not isinstance(hook, dict) or not hook.get("url"):
+                missing.append("hook_attributes.url")
+        if missing:
+            text = f"Invalid GitHub App configuration: {', '.join(missing)} required"
+            return Reply(422, raw=text.encode(), content_type="text/html; charset=utf-8")
+        assert isinstance(manifest, dict)
+        code = secrets.token_hex(10)
+        self.manifest_codes[code] = (manifest, time.time() + 3600)
+        query = {"code": code, **({"state": request.query["state"]}
+                                  if "state" in request.query else {})}
+        target = f"{manifest['redirect_url']}?{urlencode(query)}"
+        return Reply(302, raw=b"", headers={"Location": target}, content_type="text/html")
+
+    async def _op_apps_create_from_manifest(self, ctx: _Ctx) -> Reply:
+        manifest, expires = self.manifest_codes.pop(ctx.params["code"], (None, 0.0))
+        if manifest is None or expires < time.time():
+            raise _not_found(ctx.op.docs_url)
+        out = spec().example("integration-from-manifest")
+        out.update(id=self.app_id, slug=self.app_slug, name=manifest.get("name", self.app_slug),
+                   description=manifest.get("description", ""),
+                   external_url=manifest["url"], html_url=f"{HTML}/apps/{self.app_slug}",
+                   permissions=dict(manifest.get("default_permissions") or {}),
+                   events=list(manifest.get("default_events") or []),
+                   webhook_secret=secrets.token_hex(20), pem=self.private_key_pem,
+                   client_id=f"Iv1.{secrets.token_hex(8)}", client_secret=secrets.token_hex(20))
+        self.created_apps.append({"manifest": manifest, "app": out})
+        return Reply(201, out)
+
+
+MANIFEST_FORM = re.compile(r"/settings/apps/new|/organizations/[^/]+/settings/apps/new")
 
 
 def _int(value: str | None, default: int) -> int:

@@ -1,0 +1,77 @@
+"""What a queued job does, as JSON-able tasks (so a journal or another queue can carry them).
+
+Kinds: `review` (one PR at one head), `resolve` (a check run or suite that GitHub re-requested
+on a commit: find its PRs, from the run's `external_id` or `GET /commits/{sha}/pulls`, and queue
+their reviews). `JobRunner` runs one attempt and turns GitHub's "wait" into `RetryLater`.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, MutableMapping
+from dataclasses import asdict
+from typing import Any
+
+from bot.github.handler import Outcome, Reviewer
+from bot.github.pull import PullRef
+from bot.github.queue import Attempt, Job, RetryLater, WorkQueue
+
+log = logging.getLogger("bot.jobs")
+
+
+def review_job(ref: PullRef, delivery: str, *, new_run: bool = False) -> Job:
+    """Review `ref` (a re-run asks for a new check run)."""
+    return Job(ref.key, ref.head_sha, delivery,
+               {"kind": "review", "pr": asdict(ref), "new_run": new_run})
+
+
+def resolve_job(owner: str, repo: str, installation_id: int | None, sha: str, delivery: str,
+                *, number: int | None = None, new_run: bool = False) -> Job:
+    """Find the open PRs of commit `sha` (or PR `number`), then queue their reviews."""
+    return Job(f"{owner}/{repo}@{sha}", sha, delivery, {
+        "kind": "resolve", "owner": owner, "repo": repo, "installation_id": installation_id,
+        "sha": sha, "number": number, "new_run": new_run})
+
+
+class JobRunner:
+    """Runs one attempt of a job with the service's reviewer and queue."""
+
+    def __init__(self, reviewer: Callable[[], Reviewer | None], queue: WorkQueue,
+                 seen: MutableMapping[str, Any]) -> None:
+        self._reviewer = reviewer
+        self._queue = queue
+        self._seen = seen
+
+    async def __call__(self, attempt: Attempt) -> None:
+        """Run the job; raise RetryLater when GitHub asked to wait."""
+        reviewer = self._reviewer()
+        if reviewer is None:
+            raise RetryLater(1.0, "the service is starting")
+        job, task = attempt.job, attempt.job.task
+        if task.get("kind") == "review":
+            ref = PullRef(**task["pr"])
+            result = await reviewer.review_once(
+                ref, delivery=job.delivery, is_current=attempt.is_current, attempt=job.attempt,
+                last=attempt.last, new_run=bool(task.get("new_run")))
+            if result.outcome is Outcome.DEFERRED:
+                raise RetryLater(result.retry_after or 1.0, "; ".join(result.problems))
+            if result.outcome is Outcome.FAILED:
+                self._seen.pop(job.delivery, None)  # a redelivery of it is reviewed again
+            return
+        if task.get("kind") == "resolve":
+            found = await reviewer.pulls_of(
+                task["owner"], task["repo"], task.get("installation_id"), task["sha"],
+                number=task.get("number"), attempt=job.attempt, last=attempt.last)
+            if found is None:
+                self._seen.pop(job.delivery, None)
+                return
+            if isinstance(found, float):
+                raise RetryLater(found, "GitHub asked to wait")
+            if not found:
+                log.info("no open pull request", extra={"delivery": job.delivery,
+                                                        "head": task["sha"]})
+            for ref in found:
+                await self._queue.submit(review_job(ref, job.delivery,
+                                                    new_run=bool(task.get("new_run"))))
+            return
+        log.warning("unknown job", extra={"delivery": job.delivery, "kind": task.get("kind")})
