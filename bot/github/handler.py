@@ -229,7 +229,11 @@ class Reviewer:
                 work = asyncio.ensure_future(self._compute(gh, pr, readme))
                 done, _ = await asyncio.wait({work}, timeout=self.settings.in_progress_after)
                 if not done and check_id is None:
-                    check_id = await self._start(gh, pr, result)
+                    try:
+                        check_id = await self._start(gh, pr, result)
+                    except BaseException:
+                        work.cancel()  # nobody will await it: no "exception never retrieved"
+                        raise
                 computed = await work
                 result.review, result.facts = computed.review, computed.facts
                 newest = None if not is_current() else await pull_from_api(
