@@ -22,6 +22,7 @@ from gidgethub import BadRequest, GitHubException
 
 from bot import metrics
 from bot.awesome.facts import NO_FACTS, Facts
+from bot.awesome.profile import GUIDE_NAMES
 from bot.awesome.report import Conclusion, Review
 from bot.awesome.review import conclude, prepare
 from bot.citations.cache import CitationCache
@@ -335,13 +336,19 @@ class Reviewer:
         """Read both READMEs and the base config, look facts up, review."""
         path = self.settings.readme_path
         config = await read_file(gh, pr, self.settings.config_path, pr.base_sha)
+        guide = None  # the contributing guide (it may forbid new sections), from the base too
+        for name in GUIDE_NAMES:
+            if guide is None:
+                guide = await read_file(gh, pr, name, pr.base_sha)
         base = await read_file(gh, pr, path, await merge_base(gh, pr))
         head = None if readme.get("status") == "removed" else await read_file(
             gh, pr, path, pr.head_sha)
         config_text = config.decode("utf-8", "replace") if isinstance(config, bytes) else config
         # Parsing and rules are CPU work: in worker processes within a time budget
         # (bot/github/isolation.py), so deliveries and /healthz keep being answered.
-        prepared = await POOL.run(prepare, base, head, config_text=config_text, path=path)
+        prepared = await POOL.run(
+            prepare, base, head, config_text=config_text, path=path,
+            guide_text=guide.decode("utf-8", "replace") if isinstance(guide, bytes) else guide)
         facts = NO_FACTS if self.offline else await self.gather(
             prepared.citation_entries(), self.citations, session=self.citation_session,
             cache=self.citation_cache, check_links=self.settings.check_links,
