@@ -496,6 +496,7 @@ class Repo:
     branches: dict[str, str] = field(default_factory=dict)
     reactions: dict[int, list[dict[str, Any]]] = field(default_factory=dict)
     collaborators: dict[str, str] = field(default_factory=dict)  # login -> permission
+    merge_bases: dict[tuple[str, str], str] = field(default_factory=dict)
 
     @property
     def full_name(self) -> str:
@@ -890,10 +891,15 @@ class FakeGitHub:
         return copy.deepcopy(self._new_comment(r, number, body, login, kind))
 
     def set_compare(
-        self, owner: str, repo: str, base: str, head: str, files: Iterable[dict[str, Any]]
+        self, owner: str, repo: str, base: str, head: str, files: Iterable[dict[str, Any]],
+        merge_base: str | None = None,
     ) -> None:
-        """What GET /compare/{base}...{head} lists (PR base...head pairs work without this)."""
-        self._repo(owner, repo).compares[(base, head)] = [self._file_entry(f) for f in files]
+        """What GET /compare/{base}...{head} lists (PR base...head pairs work without this), and
+        the commit the head branched from when the base moved on since (`merge_base`)."""
+        r = self._repo(owner, repo)
+        r.compares[(base, head)] = [self._file_entry(f) for f in files]
+        if merge_base is not None:
+            r.merge_bases[(base, head)] = merge_base
 
     # --- tokens --------------------------------------------------------------------------
 
@@ -1892,11 +1898,12 @@ class FakeGitHub:
                  if p.base_sha == base and head in p.history),
                 None,
             )
-        fork = base
+        fork = repo.merge_bases.get((base, head), base)
         if files is None:  # tip...head of a PR that branched before the tip: the PR's base
             pull = next((p for p in repo.pulls.values() if head in p.history), None)
             if pull is not None and base in repo.branches.values():
-                files, fork = pull.history[head], pull.base_sha
+                files = pull.history[head]
+                fork = repo.merge_bases.get((base, head), pull.base_sha)
         if files is None or not sep:
             raise _not_found(ctx.op.docs_url)
         out = spec().example("commit-comparison")
@@ -1916,14 +1923,15 @@ class FakeGitHub:
             return c
 
         html = f"{HTML}/{repo.full_name}/compare/{base}...{head}"
+        behind = {"status": "diverged", "behind_by": 1} if fork != base else {}
         out.update(
             url=f"{self.url}/repos/{repo.full_name}/compare/{base}...{head}",
             html_url=html, permalink_url=html, diff_url=html + ".diff", patch_url=html + ".patch",
-            base_commit=at(base), merge_base_commit=at(fork),
-            status="ahead" if fork == base else "diverged", ahead_by=1,
-            behind_by=0 if fork == base else 1, total_commits=1, commits=[at(head)],
+            base_commit=at(base), merge_base_commit=at(fork), status="ahead", ahead_by=1,
+            behind_by=0, total_commits=1, commits=[at(head)],
             files=[self._diff_entry_json(repo, head, f) for f in files][:300],
         )
+        out.update(behind)
         return Reply(200, out)
 
     async def _op_pulls_list_reviews(self, ctx: _Ctx) -> Reply:
