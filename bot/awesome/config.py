@@ -40,6 +40,8 @@ class RepoConfig:
 
     def severity_of(self, rule: str, default: Severity) -> Severity | None:
         """The configured severity of a rule, None when it is switched off."""
+        if not self.rules:
+            return default
         value = self.rules.get(rule) or self.rules.get(rule.split("/", 1)[0] + "/*")
         if value is None:
             return default
@@ -47,7 +49,7 @@ class RepoConfig:
 
     def enabled(self, rule: str) -> bool:
         """False when the config switches the rule off."""
-        return self.severity_of(rule, Severity.NOTICE) is not None
+        return not self.rules or self.severity_of(rule, Severity.NOTICE) is not None
 
     def label(self, name: str) -> str:
         """A label's configured name."""
