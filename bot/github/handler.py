@@ -33,12 +33,21 @@ from bot.github.api import (
     MIN_WAIT,
     BotGitHubAPI,
     CallStats,
+    EtagCache,
     Pacers,
     RateLimited,
     TransientError,
 )
 from bot.github.auth import TokenProvider
-from bot.github.pull import PullRef, added_lines, changed_files, pull_from_api, read_file
+from bot.github.isolation import POOL
+from bot.github.pull import (
+    PullRef,
+    added_lines,
+    changed_files,
+    merge_base,
+    pull_from_api,
+    read_file,
+)
 from bot.github.settings import AuthMode, ServiceSettings
 
 log = logging.getLogger("bot.review")
@@ -101,7 +110,7 @@ class Reviewer:
         self.settings = settings
         self.session = session
         self.tokens = TokenProvider(settings)
-        self.etags: LRUCache[str, Any] = LRUCache(maxsize=500)
+        self.etags: LRUCache[str, Any] = EtagCache()
         self.pacers = Pacers(settings.concurrent_requests, settings.writes_per_minute,
                              settings.creates_per_hour)
         self.citations = citations or CitationSettings.from_env(
@@ -331,20 +340,21 @@ class Reviewer:
         for name in GUIDE_NAMES:
             if guide is None:
                 guide = await read_file(gh, pr, name, pr.base_sha)
-        base = await read_file(gh, pr, path, pr.base_sha)
+        base = await read_file(gh, pr, path, await merge_base(gh, pr))
         head = None if readme.get("status") == "removed" else await read_file(
             gh, pr, path, pr.head_sha)
         config_text = config.decode("utf-8", "replace") if isinstance(config, bytes) else config
-        # Parsing and rules are CPU work: off the event loop, so deliveries keep being answered.
-        prepared = await asyncio.to_thread(
+        # Parsing and rules are CPU work: in worker processes within a time budget
+        # (bot/github/isolation.py), so deliveries and /healthz keep being answered.
+        prepared = await POOL.run(
             prepare, base, head, config_text=config_text, path=path,
             guide_text=guide.decode("utf-8", "replace") if isinstance(guide, bytes) else guide)
         facts = NO_FACTS if self.offline else await self.gather(
             prepared.citation_entries(), self.citations, session=self.citation_session,
             cache=self.citation_cache, check_links=self.settings.check_links,
             link_entries=prepared.link_entries())
-        review = await asyncio.to_thread(conclude, prepared, facts,
-                                         commentable=added_lines(readme.get("patch")))
+        review = await POOL.run(conclude, prepared, facts,
+                                commentable=added_lines(readme.get("patch")))
         return _Readme(review, path, facts)
 
     async def _start(self, gh: BotGitHubAPI, pr: PullRef, result: JobResult) -> int | None:
