@@ -26,6 +26,7 @@ class PullRef:
     base_sha: str
     base_ref: str
     installation_id: int | None = None
+    tip: str | None = None  # judge against this base-branch commit, the PR's change merged in
 
     @property
     def full_name(self) -> str:
@@ -88,6 +89,21 @@ async def pull_from_api(gh: GitHubAPI, owner: str, repo: str, number: int,
                             {"owner": owner, "repo": repo, "number": number})
     return PullRef(owner, repo, number, data["head"]["sha"], data["base"]["sha"],
                    data["base"]["ref"], installation_id)
+
+
+async def merge_base(gh: GitHubAPI, pr: PullRef) -> str:
+    """The commit the PR's head branched from: its list is what the PR changes, even when the
+    base branch moved on since. The base commit itself when GitHub cannot compare the two."""
+    try:
+        data = await gh.getitem("/repos/{owner}/{repo}/compare/{base}...{head}{?per_page}",
+                                pr.vars(base=pr.base_sha, head=pr.head_sha, per_page=1))
+    except BadRequest as exc:
+        if exc.status_code in (404, 422):
+            return pr.base_sha
+        raise
+    fork = data.get("merge_base_commit") if isinstance(data, Mapping) else None
+    sha = fork.get("sha") if isinstance(fork, Mapping) else None
+    return sha if isinstance(sha, str) and re.fullmatch(r"[0-9a-f]{7,64}", sha) else pr.base_sha
 
 
 async def changed_files(gh: GitHubAPI, pr: PullRef) -> list[dict[str, Any]]:
