@@ -40,6 +40,8 @@ class RepoConfig:
 
     def severity_of(self, rule: str, default: Severity) -> Severity | None:
         """The configured severity of a rule, None when it is switched off."""
+        if not self.rules:
+            return default
         value = self.rules.get(rule) or self.rules.get(rule.split("/", 1)[0] + "/*")
         if value is None:
             return default
@@ -47,7 +49,7 @@ class RepoConfig:
 
     def enabled(self, rule: str) -> bool:
         """False when the config switches the rule off."""
-        return self.severity_of(rule, Severity.NOTICE) is not None
+        return not self.rules or self.severity_of(rule, Severity.NOTICE) is not None
 
     def label(self, name: str) -> str:
         """A label's configured name."""
@@ -134,6 +136,12 @@ def _mapping(key: str, m: Any, errors: list[str]) -> MappingProxyType[str, str] 
              if v is not None}
     bad = [k for k, v in clean.items() if v not in _SEVERITIES]
     errors.extend(f"rule `{k}` must be one of error, warning, notice, off" for k in bad)
+    from bot.awesome.rules import KNOWN_RULES  # rules imports this module: named on use
+
+    families = {r.split("/", 1)[0] for r in KNOWN_RULES}
+    unknown = [k for k in clean if k not in bad and k not in KNOWN_RULES
+               and not (k.endswith("/*") and k[:-2] in families)]
+    errors.extend(f"unknown rule `{k:.80}` (see the README's rule table)" for k in unknown)
     return MappingProxyType({k: v for k, v in clean.items() if k not in bad})
 
 
