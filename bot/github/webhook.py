@@ -47,6 +47,7 @@ class Runtime:
     reviewer: Reviewer | None = None
     remote: bool = False  # reviews run in worker processes (Redis mode)
     scheduler: Scheduler | None = None  # the maintainer's queue (in-process mode)
+    relay: Callable[[str, list[Any]], Awaitable[int]] | None = None  # to workers (Redis mode)
 
 
 SETTINGS = web.AppKey("settings", ServiceSettings)
@@ -229,13 +230,30 @@ async def _queue_work(request: web.Request, delivery: str,
     """Hand pushes, installations, `/recheck` and closed PRs to the maintainer's queue."""
     runtime = request.app[RUNTIME]
     if runtime.remote:
-        return _json(200, status="ignored: the maintainer's queue runs in the in-process mode")
+        return await _relay(request, delivery, items)
     if runtime.scheduler is None:
         return _json(503, error="the service is starting")
     if not await request.app[DELIVERIES].claim(delivery):
         return _json(200, status="duplicate delivery ignored")
     if not [accept(runtime.scheduler, item) for item in items].count(True):
         return _json(200, status="ignored: the bot knew nothing of this pull request")
+    return _json(202, status="queued")
+
+
+async def _relay(request: web.Request, delivery: str, items: list[QueueEvent]) -> web.Response:
+    """Redis mode: hand the queue events to the workers (bot.scale.events)."""
+    runtime, deliveries = request.app[RUNTIME], request.app[DELIVERIES]
+    if runtime.relay is None:
+        return _json(503, error="the service is starting")
+    if not await deliveries.claim(delivery):
+        return _json(200, status="duplicate delivery ignored")
+    try:
+        queued = await runtime.relay(delivery, items)
+    except QueueUnavailable:
+        await _release_quietly(deliveries, delivery)
+        raise
+    if not queued:
+        return _json(200, status="ignored: a closed pull request (the Redis mode keeps no board)")
     return _json(202, status="queued")
 
 

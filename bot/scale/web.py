@@ -3,12 +3,16 @@ in Redis, and no reviewer (worker processes review)."""
 
 from __future__ import annotations
 
+import os
 from collections.abc import AsyncIterator
+from typing import Any
 
 from aiohttp import web
 
 from bot import metrics
+from bot.github.triage import QueueSettings
 from bot.github.webhook import DELIVERIES, PROBE, QUEUE, RUNTIME
+from bot.scale import events
 from bot.scale.queue import RedisDeliveries, RedisQueue
 from bot.scale.settings import ScaleSettings
 from bot.scale.state import SharedState, connect
@@ -22,6 +26,12 @@ def use_redis(app: web.Application, scale: ScaleSettings) -> None:
     app[DELIVERIES] = RedisDeliveries(state)
     app[PROBE] = queue.reachable
     app[RUNTIME].remote = True
+    timers = QueueSettings.from_env(os.environ)
+
+    async def relay(delivery: str, items: list[Any]) -> int:
+        return await events.relay(state, delivery, items, timers)
+
+    app[RUNTIME].relay = relay
 
     async def lifecycle(app: web.Application) -> AsyncIterator[None]:
         queue.start()

@@ -22,7 +22,8 @@ from redis.exceptions import RedisError
 from bot.citations.settings import CitationSettings
 from bot.github.jobs import JobRunner
 from bot.github.settings import ServiceSettings
-from bot.scale import jobs
+from bot.github.triage import QueueKeeper, QueueSettings
+from bot.scale import events, jobs
 from bot.scale.queue import RedisDeliveries, RedisQueue
 from bot.scale.settings import ScaleSettings
 from bot.scale.shared import SharedReviewer
@@ -32,17 +33,19 @@ log = logging.getLogger("bot.worker")
 BACKOFF_MAX = 30.0
 
 
-def arq_worker(runtime: jobs.WorkerRuntime, scale: ScaleSettings) -> Worker:
+def arq_worker(runtime: jobs.WorkerRuntime, scale: ScaleSettings,
+               scheduler: events.RedisScheduler | None = None) -> Worker:
     """The arq worker running the service's jobs with this process's runtime.
 
     arq claims a job for its whole timeout plus 10 s; the claim is cut to one lease instead
     (the job renews it while it runs), so a worker killed right after picking a job up does not
     hold that job for ten minutes."""
     worker = Worker(
-        functions=[func(jobs.run_job, name=jobs.FUNCTION, max_tries=jobs.MAX_TRIES)],
+        functions=[func(jobs.run_job, name=jobs.FUNCTION, max_tries=jobs.MAX_TRIES),
+                   func(events.run_event, name=events.FUNCTION, max_tries=events.MAX_TRIES)],
         redis_pool=runtime.state.redis, queue_name=scale.queue_name, handle_signals=False,
         max_jobs=scale.jobs_per_worker, job_timeout=scale.job_timeout, keep_result=0,
-        poll_delay=0.2, ctx={"runtime": runtime}, job_serializer=dumps,
+        poll_delay=0.2, ctx={"runtime": runtime, "scheduler": scheduler}, job_serializer=dumps,
         job_deserializer=loads, log_results=False, health_check_interval=60)
     worker.in_progress_timeout_s = scale.lease
     return worker
@@ -95,7 +98,10 @@ async def serve_worker(settings: ServiceSettings, scale: ScaleSettings, *,
             runtime = jobs.WorkerRuntime(runner, state, scale,
                                          max_attempts=settings.max_attempts,
                                          requeue=queue.requeue, give_up=reviewer.give_up)
-            worker = arq_worker(runtime, scale)
+            scheduler = events.RedisScheduler(
+                reviewer, queue, QueueSettings.from_env(os.environ),  # type: ignore[arg-type]
+                QueueKeeper(settings.readme_path, settings.config_path))
+            worker = arq_worker(runtime, scale, scheduler)
             try:
                 await redis.ping()
                 log.info("worker started", extra={"status": "ready"})
@@ -110,6 +116,7 @@ async def serve_worker(settings: ServiceSettings, scale: ScaleSettings, *,
                     await asyncio.wait_for(stop.wait(), wait)
                 backoff = min(BACKOFF_MAX, backoff * 2)
             finally:
+                await scheduler.close()
                 with contextlib.suppress(RedisError, OSError):
                     await worker.close()
                 with contextlib.suppress(RedisError, OSError):
