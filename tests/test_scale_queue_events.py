@@ -17,6 +17,7 @@ from bot.github.webhook import make_app
 from bot.scale.settings import ScaleSettings
 from bot.scale.worker import serve_worker
 from tests.fakes.github_server import FakeGitHub
+from tests.fakes.webhooks import load_payload
 from tests.service_kit import BASE_SHA, OFFLINE_CITATIONS, OWNER, REPO, Service, settings_for
 from tests.test_queue_service import (
     FULL,
@@ -124,3 +125,21 @@ async def test_recheck_in_the_redis_mode_gets_its_reaction_and_one_review(
         "+1"]
     assert len([c for c in scaled.gh.calls[n:] if c.method == "GET" and c.path == files]) == 1
     assert scaled.summaries(61) == 1
+
+
+async def test_an_installation_pass_github_rate_limits_waits_and_runs_again(
+        scaled: Scaled, caplog: pytest.LogCaptureFixture) -> None:
+    [p1] = _appendix_papers(FULL, 1)
+    base = _without(FULL, [p1])
+    scaled.web.add_pr(31, base, _add(base, p1), _head(31))
+    scaled.gh.set_branch(OWNER, REPO, "master", BASE_SHA)
+    scaled.gh.inject_secondary_rate_limit(f"/repos/{OWNER}/{REPO}/pulls", "GET", retry_after=1)
+    p = load_payload("installation.created")
+    p["installation"]["id"] = 1
+    p["repositories"] = [{"id": 1, "name": REPO, "full_name": f"{OWNER}/{REPO}",
+                          "private": False}]
+    status, _ = await scaled.web.deliver("installation", p)
+    assert status == 202
+    await scaled.until(lambda: bool(scaled.done_runs(_head(31))))
+    assert any(r.getMessage() == "queue work deferred" for r in caplog.records)
+    assert scaled.summaries(31) == 1

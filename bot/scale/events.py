@@ -13,6 +13,7 @@ nothing (as before).
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import logging
 from dataclasses import asdict
@@ -102,29 +103,34 @@ class RedisScheduler(Scheduler):
 
 
 async def run_event(ctx: dict[str, Any], data: dict[str, Any]) -> str:
-    """The arq job function for queue events."""
+    """The arq job function for queue events. GitHub asking to wait, or Redis or GitHub out
+    of reach, queues the event again for later (a pass goes back to wait in Redis)."""
     scheduler: RedisScheduler = ctx["scheduler"]
     kind = data.get("kind")
+    job: PassJob | None = None
     try:
         if kind == "pass":
             job = await scheduler.take_pass(str(data.get("key")))
             if job is None:
                 return "taken"
-            try:
-                await scheduler.run_pass(job)
-            except (RateLimited, TransientError):
-                await scheduler.put_back(job)
-                raise
+            await scheduler.run_pass(job)
             return "pass"
         if kind == "recheck":
             await scheduler.recheck(RecheckAsk(**data["ask"]))
             return "recheck"
-    except (RateLimited, TransientError) as exc:
-        from bot.github.handler import backoff
+    except (RateLimited, TransientError, QueueUnavailable, *REDIS_FAULTS) as exc:
+        tries = int(ctx.get("job_try", 1))
+        if isinstance(exc, RateLimited | TransientError):
+            from bot.github.handler import backoff
 
-        delay = backoff(exc, int(ctx.get("job_try", 1)))
+            delay = backoff(exc, tries)
+        else:
+            delay = min(60.0, 2.0 ** tries)
         log.warning("queue work deferred", extra={"reason": type(exc).__name__,
                                                   "retry_after_s": round(delay)})
+        if job is not None:
+            with contextlib.suppress(*REDIS_FAULTS):
+                await scheduler.put_back(job)
         raise Retry(defer=delay) from exc
     log.warning("unknown queue event", extra={"reason": str(kind)[:40]})
     return "unknown"
