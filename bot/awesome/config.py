@@ -37,6 +37,7 @@ class RepoConfig:
     labels: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
     rules: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
     errors: tuple[str, ...] = ()
+    triage_board: bool = True  # one issue listing the open PRs, kept up to date (README)
 
     def severity_of(self, rule: str, default: Severity) -> Severity | None:
         """The configured severity of a rule, None when it is switched off."""
@@ -62,7 +63,7 @@ class RepoConfig:
 
 DEFAULT_CONFIG = RepoConfig()
 _KEYS = {"files", "top_size", "years", "thresholds", "top100_sections", "sections", "labels",
-         "rules"}
+         "rules", "triage_board"}
 _SEVERITIES = {s.value for s in Severity} | {RULE_OFF}
 
 
@@ -196,6 +197,11 @@ def load_config(text: str | None) -> RepoConfig:
         values["top100_sections"] = _titles(raw["top100_sections"], "top100_sections", errors)
     if "sections" in raw:
         values["sections"] = _titles(raw["sections"], "sections", errors)
+    if "triage_board" in raw:
+        if isinstance(raw["triage_board"], bool):
+            values["triage_board"] = raw["triage_board"]
+        else:
+            errors.append("`triage_board` must be true or false")
     for key in ("labels", "rules"):
         if key in raw:
             values[key] = _mapping(key, raw[key], errors)

@@ -55,6 +55,8 @@ RULES: tuple[RuleSpec, ...] = (
     RuleSpec("citations/unverified", W, "no citation count could be found"),
     RuleSpec("citations/mismatch", W, "the linked record's title is another paper's"),
     RuleSpec("duplicate/entry", E, "the paper is already on the list"),
+    RuleSpec("duplicate/open-pr", W, "another open pull request proposes the same paper"),
+    RuleSpec("top100/contested", W, "open pull requests together grow a full top 100 past it"),
     RuleSpec("criteria/changed", N, "the change edits the list's rules or which sections count"),
     RuleSpec("section/new-section", N, "the change adds a section heading (an error where the "
              "list forbids new sections)"),
