@@ -81,6 +81,7 @@ class JobResult:
     check_run_id: int | None = None
     via_status: bool = False
     retry_after: float | None = None  # DEFERRED: run again this many seconds from now
+    reached: PullRef | None = None  # the head it ended on (DEFERRED: the head to go on with)
     review: Review | None = None  # what was computed, published or not (the Action shows it)
     facts: Facts | None = None
     unreachable: bool = False  # GitHub could not be reached
@@ -251,6 +252,7 @@ class Reviewer:
                     await self._publish(gh, pr, computed.review, check_id, runs, result)
                     result.outcome = Outcome.PUBLISHED
                     result.conclusion = computed.review.conclusion
+                    result.reached = pr
                     self._queued(pr, computed)
                     return result
                 if check_id is not None:
@@ -280,6 +282,7 @@ class Reviewer:
             if not last:
                 result.outcome = Outcome.DEFERRED
                 result.retry_after = backoff(exc, attempt)
+                result.reached = pr  # its run, if one was started, is finished from there
                 log.info("review deferred", extra={
                     "delivery": delivery, "pr": pr.key, "head": pr.head_sha, "reason": reason,
                     "attempt": attempt, "retry_after_s": round(result.retry_after, 1)})

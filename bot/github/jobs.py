@@ -54,7 +54,10 @@ class JobRunner:
                 ref, delivery=job.delivery, is_current=attempt.is_current, attempt=job.attempt,
                 last=attempt.last, new_run=bool(task.get("new_run")))
             if result.outcome is Outcome.DEFERRED:
-                raise RetryLater(result.retry_after or 1.0, "; ".join(result.problems))
+                later = result.reached if result.reached not in (None, ref) else None
+                raise RetryLater(result.retry_after or 1.0, "; ".join(result.problems),
+                                 job=review_job(later, job.delivery, new_run=bool(
+                                     task.get("new_run"))) if later else None)
             if result.outcome is Outcome.FAILED:
                 await self._seen.release(job.delivery)  # a redelivery of it is reviewed again
             return

@@ -39,9 +39,10 @@ class SqliteJournal:
         return replace(job, id=int(cur.lastrowid or 0))
 
     def update(self, job: Job) -> None:
-        """Record a re-queued job's new time and attempt."""
-        self._db.execute("UPDATE jobs SET not_before = ?, attempt = ? WHERE id = ?",
-                         (job.not_before, job.attempt, job.id))
+        """Record a re-queued job's new time and attempt (and head, when its work moved on)."""
+        self._db.execute("UPDATE jobs SET not_before = ?, attempt = ?, head = ?, task = ? "
+                         "WHERE id = ?", (job.not_before, job.attempt, job.head,
+                                          json.dumps(dict(job.task)), job.id))
 
     def remove(self, job: Job) -> None:
         """The job ended (or was superseded)."""
