@@ -17,6 +17,7 @@ from bot.awesome.model import AwesomeList, Criteria, SectionKind, Threshold
 
 MAX_CONFIG_BYTES = 64 * 1024
 RULE_OFF = "off"
+LABEL_NAME_MAX = 50  # GitHub refuses longer label names (422, observed)
 
 
 @dataclass(frozen=True, slots=True)
@@ -125,6 +126,11 @@ def load_config(text: str | None) -> RepoConfig:
             bad = [k for k, v in clean.items() if v not in _SEVERITIES]
             errors.extend(f"rule `{k}` must be one of error, warning, notice, off" for k in bad)
             clean = {k: v for k, v in clean.items() if k not in bad}
+        else:
+            bad = [k for k, v in clean.items() if not 0 < len(v.strip()) <= LABEL_NAME_MAX]
+            errors.extend(f"label `{k:.40}` must be 1 to {LABEL_NAME_MAX} characters long "
+                          f"(GitHub's limit), not {len(clean[k].strip())}" for k in bad)
+            clean = {k: v.strip() for k, v in clean.items() if k not in bad}
         values[key] = MappingProxyType(clean)
     values = {k: v for k, v in values.items() if v is not None}
     return RepoConfig(errors=tuple(errors), **values)

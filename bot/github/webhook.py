@@ -8,6 +8,7 @@ handle get 200.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import os
 import re
@@ -30,6 +31,7 @@ from bot.github.journal import SqliteJournal
 from bot.github.pull import PayloadError, pull_from_payload
 from bot.github.queue import Job, WorkQueue
 from bot.github.settings import MAX_BODY_BYTES, AuthMode, ServiceSettings
+from bot.github.startup import NOT_CHECKED, RECHECK_EVERY, CredentialCheck, check_credentials
 
 log = logging.getLogger("bot.webhook")
 
@@ -40,6 +42,7 @@ class Runtime:
     """What exists only while the app runs (made at start-up, inside the event loop)."""
 
     reviewer: Reviewer | None = None
+    credentials: CredentialCheck = NOT_CHECKED
 
 
 SETTINGS = web.AppKey("settings", ServiceSettings)
@@ -215,12 +218,25 @@ async def healthz(request: web.Request) -> web.Response:
     queue = request.app[QUEUE]
     return _json(200, status="ok" if queue.accepting else "stopping", version=__version__,
                  uptime_s=round(time.monotonic() - request.app[STARTED], 1),
-                 queued=queue.depth, completed=queue.completed)
+                 queued=queue.depth, completed=queue.completed,
+                 credentials=request.app[RUNTIME].credentials.as_json())
 
 
-def make_app(settings: ServiceSettings, *,
-             citations: CitationSettings | None = None) -> web.Application:
-    """The aiohttp application, with its session, reviewer and queue tied to its lifetime."""
+async def _recheck(runtime: Runtime, settings: ServiceSettings,
+                   session: aiohttp.ClientSession, first: float) -> None:
+    """Check the credentials again now and then, for /healthz."""
+    await asyncio.sleep(first)
+    while True:
+        runtime.credentials = await check_credentials(settings, session)
+        if runtime.credentials.ok is False:
+            log.error("credentials refused", extra={"reason": runtime.credentials.detail})
+        await asyncio.sleep(RECHECK_EVERY)
+
+
+def make_app(settings: ServiceSettings, *, citations: CitationSettings | None = None,
+             credentials: CredentialCheck | None = None) -> web.Application:
+    """The aiohttp application, with its session, reviewer and queue tied to its lifetime
+    (`credentials`: the start-up check, when it was made before)."""
     app = web.Application(client_max_size=MAX_BODY_BYTES)
     app[SETTINGS] = settings
     app[SEEN] = TTLCache(maxsize=20_000, ttl=3 * 24 * 3600)
@@ -228,7 +244,7 @@ def make_app(settings: ServiceSettings, *,
     journal = SqliteJournal(settings.journal) if settings.journal else None
     app[QUEUE] = queue = WorkQueue(workers=settings.workers, size=settings.queue_size,
                                    journal=journal, max_attempts=settings.max_attempts)
-    app[RUNTIME] = runtime = Runtime()
+    app[RUNTIME] = runtime = Runtime(credentials=credentials or NOT_CHECKED)
     queue.run = JobRunner(lambda: runtime.reviewer, queue, app[SEEN])
 
     async def lifecycle(app: web.Application) -> AsyncIterator[None]:
@@ -242,7 +258,9 @@ def make_app(settings: ServiceSettings, *,
                                              citation_session=cite_session)
             app[QUEUE].start()
             forget_depth = metrics.queue_depth_source(lambda: app[QUEUE].depth)
+            checks = asyncio.ensure_future(_recheck(runtime, settings, session, RECHECK_EVERY))
             yield
+            checks.cancel()
             forget_depth()
             abandoned = await app[QUEUE].shutdown(settings.shutdown_grace)
             log.info("stopped", extra={"abandoned": abandoned})
