@@ -37,6 +37,7 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import contextlib
 import copy
 import fnmatch
 import functools
@@ -2480,6 +2481,57 @@ def _etag_matches(header: str | None, etag: str) -> bool:
     return any(t.strip() == "*" or bare(t) == bare(etag) for t in header.split(","))
 
 
+
+def _demo(gh: FakeGitHub, owner: str, repo: str) -> str:
+    """One installed repository with one open PR (real upstream PR 068); its head sha."""
+    import difflib
+
+    upstream = Path(__file__).resolve().parents[1] / "fixtures" / "upstream" / "prs" / "068"
+    base = (upstream / "base.md").read_text(encoding="utf-8")
+    head = (upstream / "head.md").read_text(encoding="utf-8")
+    base_sha, head_sha = "a" * 40, "b" * 40
+    gh.add_repo(owner, repo, installation_id=1)
+    gh.set_file(owner, repo, base_sha, "README.md", base)
+    gh.set_file(owner, repo, head_sha, "README.md", head)
+    rows = list(difflib.unified_diff(base.split("\n"), head.split("\n"), lineterm=""))
+    gh.add_pull(owner, repo, 68, base_sha=base_sha, head_sha=head_sha, files=[
+        {"filename": "README.md", "status": "modified", "patch": "\n".join(rows[2:])}])
+    return head_sha
+
+
+def main(argv: list[str] | None = None) -> int:
+    """`python -m tests.fakes.github_server`: serve the fake for a person to run the bot
+    against; prints the settings `python -m bot serve` needs."""
+    import argparse
+    import os
+    import tempfile
+
+    p = argparse.ArgumentParser(prog="python -m tests.fakes.github_server",
+                                description=main.__doc__)
+    p.add_argument("--port", type=int, default=0, help="port (default: any free one)")
+    p.add_argument("--repo", default="octo/papers", help="demo repository (owner/name)")
+    p.add_argument("--rate-limit", type=int, default=None,
+                   help="primary limit per token (403 with x-ratelimit-remaining: 0 beyond it)")
+    args = p.parse_args(argv)
+    owner, _, repo = args.repo.partition("/")
+    gh = FakeGitHub(rate_limit=args.rate_limit)
+
+    async def serve() -> None:
+        await gh.start(port=args.port)
+        head = _demo(gh, owner, repo or "papers")
+        fd, key_path = tempfile.mkstemp(prefix="fake-github-app-", suffix=".pem")
+        with os.fdopen(fd, "w") as f:
+            f.write(gh.private_key_pem)
+        print(f"fake GitHub at {gh.url} (Ctrl-C stops it); for `python -m bot serve`:")
+        print(f"  GITHUB_API_URL={gh.url} GITHUB_APP_ID={gh.app_id} "
+              f"GITHUB_PRIVATE_KEY_PATH={key_path} BOT_LOGIN={gh.bot_login}")
+        print(f"  demo: {owner}/{repo} PR #68 at head {head}, installation 1", flush=True)
+        await asyncio.Event().wait()
+
+    with contextlib.suppress(KeyboardInterrupt):
+        asyncio.run(serve())
+    return 0
+
 __all__ = [
     "Call",
     "DiffLine",
@@ -2494,3 +2546,7 @@ __all__ = [
     "spec",
 ]
 
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
