@@ -69,6 +69,7 @@ class JobResult:
     review: Review | None = None  # what was computed, published or not (the Action shows it)
     facts: Facts | None = None
     unreachable: bool = False  # GitHub could not be reached
+    finish_after: float | None = None  # FAILED, its check run not completed yet: try then
 
 
 @dataclass(frozen=True, slots=True)
@@ -285,19 +286,34 @@ class Reviewer:
                 exc_info=not expected, extra={"delivery": delivery, "pr": pr.key,
                                                "head": pr.head_sha, "reason": reason})
         if gh is not None and not result.via_status:
-            await _quietly(self._finish_open(gh, pr, check_id, conclusion="neutral",
-                                             title="Review could not finish",
-                                             summary=f"The review could not be completed: "
-                                                     f"{reason}."))
+            try:
+                await asyncio.wait_for(self._finish_open(gh, pr, check_id, reason), 10)
+            except (RateLimited, TransientError) as again:  # finish it later, in the queue
+                result.finish_after = backoff(again, 1)
+            except Exception as other:
+                log.warning("cleanup step failed", extra={"reason": _reason(other)})
         return result
 
+    async def finish_later(self, pr: PullRef, reason: str, attempt: int) -> float | None:
+        """Complete the head's open runs (a review that gave up could not); seconds to wait
+        when GitHub still asks for it."""
+        try:
+            gh = await self.client_for(pr.installation_id, pr.full_name, CallStats())
+            await self._finish_open(gh, pr, None, reason, create=False)
+        except (RateLimited, TransientError) as exc:
+            return backoff(exc, attempt)
+        return None
+
     async def _finish_open(self, gh: BotGitHubAPI, pr: PullRef, check_id: int | None,
-                           **output: Any) -> None:
-        """Complete `check_id`, or every open run of the bot on the head when none is known."""
-        ids = [check_id] if check_id is not None else publish.open_runs(
-            await publish.our_runs(gh, pr, self.app_id))
-        for run_id in ids or [None]:
-            await publish.finish_check(gh, pr, run_id, app_id=self.app_id, **output)
+                           reason: str, *, create: bool = True) -> None:
+        """Complete `check_id`, or every open run of the bot on the head when none is known
+        (with `create`, a completed run says so when there was none)."""
+        ids: list[int | None] = [check_id] if check_id is not None else list(
+            publish.open_runs(await publish.our_runs(gh, pr, self.app_id)))
+        for run_id in ids or ([None] if create else []):
+            await publish.finish_check(gh, pr, run_id, app_id=self.app_id, conclusion="neutral",
+                                       title="Review could not finish",
+                                       summary=f"The review could not be completed: {reason}.")
 
     @staticmethod
     def _reusable(runs: list[dict[str, Any]], new_run: bool) -> int | None:

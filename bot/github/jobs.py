@@ -2,7 +2,8 @@
 
 Kinds: `review` (one PR at one head), `resolve` (a check run or suite that GitHub re-requested
 on a commit: find its PRs, from the run's `external_id` or `GET /commits/{sha}/pulls`, and queue
-their reviews). `JobRunner` runs one attempt and turns GitHub's "wait" into `RetryLater`.
+their reviews), `finish` (complete the check run of a review that gave up while GitHub still
+asked to wait). `JobRunner` runs one attempt and turns GitHub's "wait" into `RetryLater`.
 """
 
 from __future__ import annotations
@@ -23,6 +24,12 @@ def review_job(ref: PullRef, delivery: str, *, new_run: bool = False) -> Job:
     """Review `ref` (a re-run asks for a new check run)."""
     return Job(ref.key, ref.head_sha, delivery,
                {"kind": "review", "pr": asdict(ref), "new_run": new_run})
+
+
+def finish_job(ref: PullRef, delivery: str, reason: str) -> Job:
+    """Complete the head's check runs left open by a review that gave up."""
+    return Job(f"{ref.key}#finish", ref.head_sha, delivery,
+               {"kind": "finish", "pr": asdict(ref), "reason": reason[:300]}, attempt=0)
 
 
 def resolve_job(owner: str, repo: str, installation_id: int | None, sha: str, delivery: str,
@@ -57,6 +64,15 @@ class JobRunner:
                 raise RetryLater(result.retry_after or 1.0, "; ".join(result.problems))
             if result.outcome is Outcome.FAILED:
                 self._seen.pop(job.delivery, None)  # a redelivery of it is reviewed again
+                if result.finish_after is not None:
+                    await self._queue.defer(finish_job(ref, job.delivery, "; ".join(
+                        result.problems)), result.finish_after)
+            return
+        if task.get("kind") == "finish":
+            ref = PullRef(**task["pr"])
+            wait = await reviewer.finish_later(ref, str(task.get("reason", "")), job.attempt)
+            if wait is not None:
+                raise RetryLater(wait, "finishing the check run")
             return
         if task.get("kind") == "resolve":
             found = await reviewer.pulls_of(

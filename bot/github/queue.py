@@ -169,11 +169,13 @@ class WorkQueue:
         return True
 
     async def defer(self, job: Job, delay: float) -> None:
-        """Re-queue a job that ran, `delay` seconds from now (kept even when the queue is full:
-        it was accepted once)."""
+        """Re-queue a job that ran (or queue a follow-up job, id 0), `delay` seconds from now;
+        kept even when the queue is full: its work was accepted once."""
         again = job.later(delay)
         async with self.cond:
-            if self.journal is not None:
+            if again.id == 0:
+                again = self._store(again)
+            elif self.journal is not None:
                 self.journal.update(again)
             self._waiting.append(again)
             self.deferred += 1

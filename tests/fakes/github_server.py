@@ -2138,6 +2138,11 @@ class FakeGitHub:
 
     def _check_output(self, ctx: _Ctx, output: dict[str, Any]) -> None:
         docs = ctx.op.docs_url
+        for key in ("summary", "text"):  # observed: GitHub counts the UTF-8 bytes
+            if len((output.get(key) or "").encode("utf-8")) > CHECK_TEXT_MAX:
+                raise _validation_failed(docs, {
+                    "resource": "CheckRun", "code": "custom", "field": key,
+                    "message": f"{key} exceeds a maximum bytesize of {CHECK_TEXT_MAX}"})
         for i, a in enumerate(output.get("annotations") or []):
             field_name = f"output/annotations/{i}"
             if len(a.get("title", "")) > ANNOTATION_TITLE_MAX:
