@@ -5,9 +5,15 @@ It serves the operations in GitHub's own OpenAPI description of the routes the b
 description's schemas and examples, and refuses what it refuses: every JSON request body is
 validated with `jsonschema` against the operation's `requestBody` schema (OpenAPI `nullable`
 translated), plus the limits GitHub documents or was observed to enforce (rules.md): comment
-bodies <= 65536 chars, check-run `summary`/`text` <= 65535, <= 50 annotations per request,
-annotation title <= 255 chars and message <= 64 KB, label name <= 50 and description <= 100
-chars, <= 1000 statuses per sha+context, review comments must anchor on a line of the file's diff.
+bodies <= 65536 chars, check-run `summary`/`text` <= 65535 UTF-8 bytes, <= 50 annotations per
+request (each update appends), annotation title <= 255 chars and message <= 64 KB, label name
+<= 50 and description <= 100 chars, <= 1000 statuses per sha+context, review comments must
+anchor on a line of the file's diff, content creation (comments, reviews, issues) at most 80 a
+minute and 500 an hour per installation (then 403 naming the secondary rate limit). A check run
+lists only same-repository PRs in `pull_requests` (a fork PR's is empty); its commit's PRs come
+from `GET /repos/{o}/{r}/commits/{sha}/pulls`, its runs from `.../commits/{ref}/check-runs`
+(check_name, app_id, status, filter). `GET /app` wants the App's JWT; `revoke_tokens()` makes
+live installation tokens answer 401. `python -m tests.fakes.github_server` serves a demo.
 
     async with FakeGitHub() as gh:
         gh.add_repo("octo", "papers", installation_id=7)
