@@ -1,4 +1,4 @@
-"""Command line: `python -m bot check|audit|parse|serve|action|setup`."""
+"""Command line: `python -m bot check|audit|parse|serve|worker|action|setup`."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from pathlib import Path
 from bot import __version__
 from bot.awesome.outline import outline
 from bot.awesome.parse import ReadmeError, decode_readme, parse
-from bot.cli import action, audit, check, serve, setup
+from bot.cli import action, audit, check, serve, setup, worker
 from bot.cli.helptext import subcommand
 
 
@@ -50,6 +50,7 @@ def build_parser() -> argparse.ArgumentParser:
     action.add_parser(sub)
     audit.add_parser(sub)
     serve.add_parser(sub)
+    worker.add_parser(sub)
     setup.add_parser(sub)
     return p
 

@@ -33,3 +33,12 @@ def old_readme() -> str:
 @pytest.fixture(scope="session")
 def final_readme() -> str:
     return read(FINAL_README)
+
+
+@pytest.fixture
+def redis_url(tmp_path: Path):
+    """A real redis-server of this test's own, on a free port in a temporary directory."""
+    from tests.redis_kit import RedisServer
+
+    with RedisServer(tmp_path / "redis") as server:
+        yield server.url

@@ -118,3 +118,20 @@ def test_log_settings_from_the_environment() -> None:
         logs.log_settings({"LOG_FORMAT": "xml"})
     with pytest.raises(ValueError, match="LOG_LEVEL must be one of"):
         logs.log_settings({"LOG_LEVEL": "loud"})
+
+
+async def test_the_review_log_line_counts_writes_github_accepted(aiohttp_client, caplog) -> None:
+    """With every write refused (a read-only installation), the line says writes=0."""
+    async with FakeGitHub(read_only_tokens=True) as gh:
+        svc = await start_service(aiohttp_client, gh)
+        base, head = pr_texts("068")
+        svc.add_pr(68, base, head, HEAD)
+        with caplog.at_level(logging.INFO, logger="bot.review"):
+            await svc.deliver("pull_request", svc.payload("pull_request.opened", 68, HEAD))
+            await svc.settle()
+        tried = [c for c in gh.calls if c.method != "GET" and "access_tokens" not in c.path]
+        accepted = [c for c in gh.calls if c.method != "GET" and 200 <= c.status < 300]
+    [line] = [r for r in caplog.records if r.getMessage() == "review"]
+    assert tried and all(c.status == 403 for c in tried)
+    assert line.writes == len(accepted) == 1  # only the installation token was granted
+    assert "writes=1 " in logs.LogfmtFormatter().format(line)

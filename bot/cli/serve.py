@@ -24,6 +24,8 @@ ENVIRONMENT = (
     ("BOT_CHECK_LINKS", "0: no link checks"),
     ("BOT_SHUTDOWN_GRACE", "seconds in-flight reviews get on SIGTERM (25)"),
     ("CITATION_BUDGET", "seconds for lookups per review (20)"),
+    ("REDIS_URL", "web only: verify, de-duplicate and queue in Redis; `python -m bot "
+                  "worker` processes review"),
     ("LOG_FORMAT", "logfmt (default) or json"),
     ("LOG_LEVEL", "debug, info (default), warning or error"),
 )
@@ -38,11 +40,13 @@ def run_serve(args: argparse.Namespace) -> int:
     from bot.github import startup
     from bot.github.settings import ServiceSettings
     from bot.github.webhook import make_app
+    from bot.scale.settings import ScaleSettings
 
     load_dotenv(ENV_FILE, override=False)  # what `setup` wrote; the environment wins
     try:
         settings = ServiceSettings.from_env()
-        logs.configure(settings.secrets())
+        scale = ScaleSettings.from_env()  # REDIS_URL: web only, worker processes review
+        logs.configure(settings.secrets() + (scale.secrets() if scale else ()))
     except ValueError as exc:  # SettingsError, or a bad LOG_FORMAT / LOG_LEVEL
         print(f"error: {exc}", file=sys.stderr)
         return 2
@@ -58,7 +62,7 @@ def run_serve(args: argparse.Namespace) -> int:
         print(f"error: {check.detail}", file=sys.stderr)
         return 2
     startup.log_start(settings, check)
-    web.run_app(make_app(settings, credentials=check), sock=sock, print=None,
+    web.run_app(make_app(settings, scale=scale, credentials=check), sock=sock, print=None,
                 shutdown_timeout=settings.shutdown_grace + 5, access_log=None)
     return 0
 
@@ -77,6 +81,8 @@ def add_parser(sub: Any) -> None:
         examples=(("with the .env that `setup` wrote, in its directory", "python -m bot serve"),
                   ("in a container", "docker run --env-file .env -p 8080:8080 "
                    "awesome-papers-bot"),
+                  ("with workers: web only, jobs in Redis",
+                   "REDIS_URL=redis://localhost:6379/0 python -m bot serve"),
                   ("token mode for one repository",
                    "GITHUB_WEBHOOK_SECRET=... GITHUB_TOKEN=... python -m bot serve")))
     p.set_defaults(func=run_serve)

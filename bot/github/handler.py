@@ -112,6 +112,8 @@ class Reviewer:
         self.labels = publish.LabelSync(self.known_labels)
         self.own_logins: set[str] = set()  # logins our comments came back with (token mode)
         self.offline = False  # the Action's `offline: true`: no lookups, no link checks
+        self.gather = gather_facts  # a worker process loads and saves its cache around it
+        self.abandon_on_cancel = True  # False where a cancelled job is re-run elsewhere
 
     @property
     def app_id(self) -> str | None:
@@ -245,7 +247,7 @@ class Reviewer:
             result.outcome = Outcome.SUPERSEDED
             return result
         except asyncio.CancelledError:
-            if gh is not None and check_id is not None:
+            if gh is not None and check_id is not None and self.abandon_on_cancel:
                 await _quietly(publish.finish_check(
                     gh, pr, check_id, conclusion="neutral", title="Review abandoned",
                     summary="The bot was shutting down; push again or re-run this check."))
@@ -343,7 +345,7 @@ class Reviewer:
         # Parsing and rules are CPU work: off the event loop, so deliveries keep being answered.
         prepared = await asyncio.to_thread(prepare, base, head, config_text=config_text,
                                            path=path)
-        facts = NO_FACTS if self.offline else await gather_facts(
+        facts = NO_FACTS if self.offline else await self.gather(
             prepared.citation_entries(), self.citations, session=self.citation_session,
             cache=self.citation_cache, check_links=self.settings.check_links,
             link_entries=prepared.link_entries())

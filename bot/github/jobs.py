@@ -9,10 +9,10 @@ asked to wait). `JobRunner` runs one attempt and turns GitHub's "wait" into `Ret
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, MutableMapping
+from collections.abc import Callable
 from dataclasses import asdict
-from typing import Any
 
+from bot.github.deliveries import Deliveries
 from bot.github.handler import Outcome, Reviewer
 from bot.github.pull import PullRef
 from bot.github.queue import Attempt, Job, RetryLater, WorkQueue
@@ -44,7 +44,7 @@ class JobRunner:
     """Runs one attempt of a job with the service's reviewer and queue."""
 
     def __init__(self, reviewer: Callable[[], Reviewer | None], queue: WorkQueue,
-                 seen: MutableMapping[str, Any]) -> None:
+                 seen: Deliveries) -> None:
         self._reviewer = reviewer
         self._queue = queue
         self._seen = seen
@@ -63,7 +63,7 @@ class JobRunner:
             if result.outcome is Outcome.DEFERRED:
                 raise RetryLater(result.retry_after or 1.0, "; ".join(result.problems))
             if result.outcome is Outcome.FAILED:
-                self._seen.pop(job.delivery, None)  # a redelivery of it is reviewed again
+                await self._seen.release(job.delivery)  # a redelivery of it is reviewed again
                 if result.finish_after is not None:
                     await self._queue.defer(finish_job(ref, job.delivery, "; ".join(
                         result.problems)), result.finish_after)
@@ -79,7 +79,7 @@ class JobRunner:
                 task["owner"], task["repo"], task.get("installation_id"), task["sha"],
                 number=task.get("number"), attempt=job.attempt, last=attempt.last)
             if found is None:
-                self._seen.pop(job.delivery, None)
+                await self._seen.release(job.delivery)
                 return
             if isinstance(found, float):
                 raise RetryLater(found, "GitHub asked to wait")

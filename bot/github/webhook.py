@@ -13,18 +13,18 @@ import logging
 import os
 import re
 import time
-from collections.abc import AsyncIterator, Mapping
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
 import aiohttp
 from aiohttp import web
-from cachetools import TTLCache
 from gidgethub import BadRequest, ValidationFailure, routing, sansio
 
 from bot import __version__, metrics
 from bot.awesome.report import CHECK_NAME
 from bot.citations.settings import CitationSettings
+from bot.github.deliveries import Deliveries, MemoryDeliveries, QueueUnavailable
 from bot.github.handler import Reviewer
 from bot.github.jobs import JobRunner, resolve_job, review_job
 from bot.github.journal import SqliteJournal
@@ -32,6 +32,7 @@ from bot.github.pull import PayloadError, pull_from_payload
 from bot.github.queue import Job, WorkQueue
 from bot.github.settings import MAX_BODY_BYTES, AuthMode, ServiceSettings
 from bot.github.startup import NOT_CHECKED, RECHECK_EVERY, CredentialCheck, check_credentials
+from bot.scale.settings import ScaleSettings
 
 log = logging.getLogger("bot.webhook")
 
@@ -43,12 +44,14 @@ class Runtime:
 
     reviewer: Reviewer | None = None
     credentials: CredentialCheck = NOT_CHECKED
+    remote: bool = False  # reviews run in worker processes (Redis mode)
 
 
 SETTINGS = web.AppKey("settings", ServiceSettings)
 QUEUE = web.AppKey("queue", WorkQueue)
 RUNTIME = web.AppKey("runtime", Runtime)
-SEEN = web.AppKey("seen", TTLCache)
+DELIVERIES = web.AppKey("deliveries", Deliveries)
+PROBE = web.AppKey("probe", Callable[[], Awaitable[bool]])
 STARTED = web.AppKey("started", float)
 
 PR_ACTIONS = ("opened", "reopened", "synchronize", "ready_for_review", "edited")
@@ -172,8 +175,19 @@ async def webhook(request: web.Request) -> web.Response:
         return _json(400, error="the JSON body must be an object")
     if not isinstance(event.data.get("action", ""), str):
         return _json(400, error="the payload's action is not a string")
-    seen = request.app[SEEN]
-    if event.delivery_id in seen:
+    try:
+        return await _take(request, settings, event, delivery)
+    except QueueUnavailable as exc:
+        log.warning("the job queue is unreachable: answered 503",
+                    extra={"delivery": delivery, "reason": str(exc)})
+        return _json(503, error="the job queue is unreachable; redeliver later")
+
+
+async def _take(request: web.Request, settings: ServiceSettings, event: sansio.Event,
+                delivery: str) -> web.Response:
+    """Route a verified delivery and queue its reviews, once per delivery id."""
+    deliveries = request.app[DELIVERIES]
+    if await deliveries.seen(event.delivery_id):
         return _json(200, status="duplicate delivery ignored")
     if event.event == "ping":
         return _json(200, status="pong")
@@ -184,28 +198,42 @@ async def webhook(request: web.Request) -> web.Response:
         await router.dispatch(event, sink, settings)
     except PayloadError as exc:
         return _json(400, error=str(exc))
-    reviewer = request.app[RUNTIME].reviewer
+    runtime = request.app[RUNTIME]
+    reviewer = runtime.reviewer
     jobs = [x for x in sink if isinstance(x, Job)]
     if not jobs:
         reason = next((x for x in sink if isinstance(x, str)), f"{event.event} is not handled")
         return _json(200, status=f"ignored: {reason}")
     queue = request.app[QUEUE]
-    if reviewer is None:
+    if reviewer is None and not runtime.remote:
         return _json(503, error="the service is starting")
-    if event.delivery_id in seen:  # a copy of this delivery arrived while this one waited
+    if not await deliveries.claim(event.delivery_id):  # a copy arrived while this one waited
         return _json(200, status="duplicate delivery ignored")
-    seen[event.delivery_id] = True  # claimed before any await below
     for job in jobs:
         inst = job.task.get("installation_id", (job.task.get("pr") or {}).get("installation_id"))
         if settings.mode is AuthMode.APP and inst is None:
-            seen.pop(event.delivery_id, None)
+            await deliveries.release(event.delivery_id)
             return _json(400, error="the delivery names no App installation")
-        if not await queue.submit(job):
-            seen.pop(event.delivery_id, None)  # so a redelivery is accepted
+        try:
+            queued = await queue.submit(job)
+        except QueueUnavailable:
+            await _release_quietly(deliveries, event.delivery_id)
+            raise
+        if not queued:
+            await deliveries.release(event.delivery_id)  # so a redelivery is accepted
             log.warning("queue full", extra={"delivery": delivery, "pr": job.key})
             return _json(503, error="the review queue is full; redeliver later")
     log.info("queued", extra={"delivery": delivery, "pr": jobs[0].key, "head": jobs[0].head})
     return _json(202, status="queued")
+
+
+async def _release_quietly(deliveries: Deliveries, delivery: str) -> None:
+    """Release a claim when the store may be unreachable too."""
+    try:
+        await deliveries.release(delivery)
+    except Exception as exc:
+        log.warning("could not release the delivery", extra={"delivery": delivery,
+                                                              "reason": type(exc).__name__})
 
 
 async def metrics_page(request: web.Request) -> web.Response:
@@ -214,8 +242,12 @@ async def metrics_page(request: web.Request) -> web.Response:
 
 
 async def healthz(request: web.Request) -> web.Response:
-    """Liveness: version, uptime and queue depth; never a secret."""
+    """Liveness: version, uptime and queue depth; never a secret. 503 while the job queue
+    (Redis) cannot be reached."""
     queue = request.app[QUEUE]
+    probe = request.app.get(PROBE)
+    if probe is not None and not await probe():
+        return _json(503, status="the job queue is unreachable", version=__version__)
     return _json(200, status="ok" if queue.accepting else "stopping", version=__version__,
                  uptime_s=round(time.monotonic() - request.app[STARTED], 1),
                  queued=queue.depth, completed=queue.completed,
@@ -234,18 +266,20 @@ async def _recheck(runtime: Runtime, settings: ServiceSettings,
 
 
 def make_app(settings: ServiceSettings, *, citations: CitationSettings | None = None,
+             scale: ScaleSettings | None = None,
              credentials: CredentialCheck | None = None) -> web.Application:
     """The aiohttp application, with its session, reviewer and queue tied to its lifetime
-    (`credentials`: the start-up check, when it was made before)."""
+    (with `scale`, Redis' queue instead: worker processes review; `credentials`: the
+    start-up check, when it was made before)."""
     app = web.Application(client_max_size=MAX_BODY_BYTES)
     app[SETTINGS] = settings
-    app[SEEN] = TTLCache(maxsize=20_000, ttl=3 * 24 * 3600)
+    app[DELIVERIES] = MemoryDeliveries()
     app[STARTED] = time.monotonic()
     journal = SqliteJournal(settings.journal) if settings.journal else None
     app[QUEUE] = queue = WorkQueue(workers=settings.workers, size=settings.queue_size,
                                    journal=journal, max_attempts=settings.max_attempts)
     app[RUNTIME] = runtime = Runtime(credentials=credentials or NOT_CHECKED)
-    queue.run = JobRunner(lambda: runtime.reviewer, queue, app[SEEN])
+    queue.run = JobRunner(lambda: runtime.reviewer, queue, app[DELIVERIES])
 
     async def lifecycle(app: web.Application) -> AsyncIterator[None]:
         timeout = aiohttp.ClientTimeout(total=settings.http_timeout,
@@ -267,7 +301,12 @@ def make_app(settings: ServiceSettings, *, citations: CitationSettings | None = 
             if journal is not None:
                 journal.close()
 
-    app.cleanup_ctx.append(lifecycle)
+    if scale is None:
+        app.cleanup_ctx.append(lifecycle)
+    else:
+        from bot.scale.web import use_redis
+
+        use_redis(app, scale)
     app.router.add_post("/webhook", webhook)
     app.router.add_post("/", webhook)
     app.router.add_get("/healthz", healthz)
