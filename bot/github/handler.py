@@ -307,7 +307,8 @@ class Reviewer:
         return None
 
     async def _finish_open(self, gh: BotGitHubAPI, pr: PullRef, check_id: int | None,
-                           reason: str, *, create: bool = True) -> None:
+                           reason: str, *, create: bool = True,
+                           summary: str | None = None) -> None:
         """Complete `check_id`, or every open run of the bot on the head when none is known
         (with `create`, a completed run says so when there was none)."""
         ids: list[int | None] = [check_id] if check_id is not None else list(
@@ -315,7 +316,8 @@ class Reviewer:
         for run_id in ids or ([None] if create else []):
             await publish.finish_check(gh, pr, run_id, app_id=self.app_id, conclusion="neutral",
                                        title="Review could not finish",
-                                       summary=f"The review could not be completed: {reason}.")
+                                       summary=summary or f"The review could not be "
+                                                          f"completed: {reason}.")
 
     @staticmethod
     def _reusable(runs: list[dict[str, Any]], new_run: bool) -> int | None:

@@ -360,8 +360,7 @@ class SharedReviewer(Reviewer):
         if pr is None:
             return
         gh = await self.client_for(pr.installation_id, pr.full_name, CallStats())
-        await self._finish_open(gh, pr, None, conclusion="neutral",
-                                title="Review could not finish",
+        await self._finish_open(gh, pr, None, "its worker stopped several times",
                                 summary="Reviewing this commit stopped the bot's worker "
                                         "several times; push again or re-run this check.")
 
