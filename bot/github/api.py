@@ -57,10 +57,12 @@ class RateLimited(Exception):
     """Wait `delay` seconds (None: GitHub gave no time; wait at least a minute, longer each
     time) before asking GitHub again."""
 
-    def __init__(self, delay: float | None, reason: str = "GitHub's rate limit") -> None:
+    def __init__(self, delay: float | None, reason: str = "GitHub's rate limit", *,
+                 asked: bool = True) -> None:
         super().__init__(reason)
         self.delay = delay
         self.reason = reason
+        self.asked = asked  # False: no request went out (the installation is waiting)
 
 
 @dataclass
@@ -98,7 +100,7 @@ class Pacer:
         """Raise RateLimited while GitHub's wait is not over."""
         left = self.blocked_until - time.time()
         if left > 0:
-            raise RateLimited(left, "waiting out GitHub's rate limit")
+            raise RateLimited(left, "waiting out GitHub's rate limit", asked=False)
 
     async def before_write(self, creates: bool = False) -> None:
         """Take one write token, waiting briefly for the bucket to refill; a long wait (or a
@@ -112,13 +114,14 @@ class Pacer:
                     self._created.popleft()
                 if len(self._created) >= self.creates_per_hour:
                     raise RateLimited(self._created[0] - hour_ago + 1,
-                                      "the hour's content-creation budget is spent")
+                                      "the hour's content-creation budget is spent",
+                                      asked=False)
             if self._tokens < 0:
                 self._tokens, self._stamp = float(self.burst), now
             tokens = min(self.burst, self._tokens + (now - self._stamp) * rate) - 1
             wait = -tokens / rate if tokens < 0 else 0.0
             if wait > MAX_INLINE_PACE:
-                raise RateLimited(wait, "pacing writes")
+                raise RateLimited(wait, "pacing writes", asked=False)
             self._tokens, self._stamp = tokens, now
             if creates:
                 self._created.append(time.time())

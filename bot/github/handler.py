@@ -66,6 +66,7 @@ class JobResult:
     check_run_id: int | None = None
     via_status: bool = False
     retry_after: float | None = None  # DEFERRED: run again this many seconds from now
+    charged: bool = True  # DEFERRED: the attempt counts (False: it only waited its turn)
     review: Review | None = None  # what was computed, published or not (the Action shows it)
     facts: Facts | None = None
     unreachable: bool = False  # GitHub could not be reached
@@ -206,6 +207,7 @@ class Reviewer:
         started = time.monotonic()
         gh: BotGitHubAPI | None = None
         check_id: int | None = None
+        work: asyncio.Future[_Readme] | None = None
         try:
             gh = await self.client_for(pr.installation_id, pr.full_name, stats)
             runs: list[dict[str, Any]] | None = None
@@ -255,7 +257,8 @@ class Reviewer:
         except (RateLimited, TransientError) as exc:
             reason = _reason(exc)
             result.unreachable = isinstance(exc, TransientError)
-            if not last:
+            result.charged = not isinstance(exc, RateLimited) or exc.asked
+            if not last or not result.charged:
                 result.outcome = Outcome.DEFERRED
                 result.retry_after = backoff(exc, attempt)
                 log.info("review deferred", extra={
@@ -266,6 +269,10 @@ class Reviewer:
         except Exception as exc:
             return await self._failed(gh, pr, check_id, result, exc, delivery)
         finally:
+            if work is not None and not work.done():  # a step beside it failed first
+                work.cancel()
+            elif work is not None and not work.cancelled():
+                work.exception()  # seen: its failure was the one reported, or another was
             elapsed = time.monotonic() - started
             conclusion = result.conclusion.value if result.conclusion else None
             metrics.review_finished(result.outcome.value, conclusion, elapsed)

@@ -61,7 +61,8 @@ class JobRunner:
                 ref, delivery=job.delivery, is_current=attempt.is_current, attempt=job.attempt,
                 last=attempt.last, new_run=bool(task.get("new_run")))
             if result.outcome is Outcome.DEFERRED:
-                raise RetryLater(result.retry_after or 1.0, "; ".join(result.problems))
+                raise RetryLater(result.retry_after or 1.0, "; ".join(result.problems),
+                                 count=result.charged)
             if result.outcome is Outcome.FAILED:
                 await self._seen.release(job.delivery)  # a redelivery of it is reviewed again
                 if result.finish_after is not None:
