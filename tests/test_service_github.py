@@ -80,7 +80,7 @@ async def test_a_secondary_limit_without_retry_after_waits_a_minute_in_the_queue
 
 async def test_a_rate_limited_pr_frees_the_worker_for_another_installation(
         aiohttp_client, gh: FakeGitHub) -> None:
-    svc = await start_service(aiohttp_client, gh, BOT_WORKERS="1")
+    svc = await start_service(aiohttp_client, gh, BOT_WORKERS="1", BOT_INLINE_WAIT="0")
     base, head = pr_texts("068")
     svc.add_pr(68, base, head, HEAD)
     gh.add_repo("other", "papers", installation_id=2)
@@ -128,9 +128,21 @@ async def test_a_permission_refusal_in_app_mode_is_noted_never_a_status(aiohttp_
     assert len(gh.comments(OWNER, REPO, 68)) == 1  # the rest is published
 
 
+async def test_a_short_wait_is_slept_out_in_place_without_starting_over(
+        aiohttp_client, gh: FakeGitHub) -> None:
+    svc = await start_service(aiohttp_client, gh)  # BOT_INLINE_WAIT 5 s, budget 5 s
+    gh.inject("/repos/*/issues/*/comments", "POST", status=403, headers={"retry-after": "1"})
+    await _deliver_opened(svc)
+    await svc.settle()
+    assert svc.client.app[QUEUE].deferred == 0
+    assert gh.count("GET", "*/pulls/68/files") == 1  # not started over
+    assert len(gh.comments(OWNER, REPO, 68)) == 1
+    _one_completed_run(gh)
+
+
 async def test_a_run_is_completed_when_github_keeps_limiting(aiohttp_client,
                                                              gh: FakeGitHub) -> None:
-    svc = await start_service(aiohttp_client, gh, BOT_MAX_ATTEMPTS="2")
+    svc = await start_service(aiohttp_client, gh, BOT_MAX_ATTEMPTS="2", BOT_INLINE_WAIT="0")
     gh.inject("/repos/*/issues/*/comments", "POST", status=429, headers={"retry-after": "1"},
               times=None)
     await _deliver_opened(svc)

@@ -127,7 +127,7 @@ class Reviewer:
         return BotGitHubAPI(self.session, token=token, base_url=self.settings.api_url,
                             pacer=self.pacers.get(pacer_key), cache=self.etags,
                             retry_budget=self.settings.retry_budget, stats=stats,
-                            refresh=refresh)
+                            refresh=refresh, inline_wait=self.settings.inline_wait)
 
     async def client_for(self, installation_id: int | None, repo: str,
                          stats: CallStats) -> BotGitHubAPI:
