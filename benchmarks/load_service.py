@@ -395,6 +395,7 @@ async def run(args: argparse.Namespace) -> Result:
                "BOT_WRITES_PER_MINUTE": str(args.writes_per_minute),
                "BOT_CONCURRENT_REQUESTS": str(args.concurrent_requests),
                "BOT_RETRY_BUDGET": str(args.retry_budget),
+               "BOT_INLINE_WAIT": str(args.inline_wait),
                "BOT_IN_PROGRESS_AFTER": str(args.in_progress_after),
                "BOT_CHECK_LINKS": "0", "BOT_SHUTDOWN_GRACE": "2"}
         app = make_app(settings_for(gh, **env), citations=OFFLINE_CITATIONS)
@@ -695,7 +696,7 @@ def judge(args: argparse.Namespace, gh: ChaosGitHub, prs: list[PR],
         ("check runs left in progress", f"{in_progress_left} (must be 0)"),
         ("commit status writes", f"{statuses_written} (App mode: must be 0)"),
         ("rate-limit answers", f"{limited} 403/429 rate limits met; {deferred} jobs re-queued "
-         "for later (no worker waits)"),
+         f"for later (waits up to {args.inline_wait:g} s slept out in place)"),
         ("queue drained", f"{'yes' if drained else 'NO'} (left: {left[0]} waiting, "
          f"{left[1]} running)"),
         ("GitHub API calls", f"{len(calls)} ({len(gh.reads())} reads, {len(gh.writes())} "
@@ -848,6 +849,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--concurrent-requests", type=int, default=4)
     p.add_argument("--retry-budget", type=float, default=30.0)
     p.add_argument("--in-progress-after", type=float, default=0.0)
+    p.add_argument("--inline-wait", type=float, default=5.0,
+                   help="BOT_INLINE_WAIT: 0 re-queues the job on every rate limit")
     p.add_argument("--drain-timeout", type=float, default=120.0)
     p.add_argument("--seed", type=int, default=1)
     p.add_argument("--tracemalloc", action="store_true",
@@ -879,7 +882,8 @@ def main(argv: list[str] | None = None) -> int:
     print(f"service: BOT_WORKERS={args.workers} BOT_QUEUE_SIZE={args.queue_size} "
           f"BOT_WRITES_PER_MINUTE={args.writes_per_minute} "
           f"BOT_CONCURRENT_REQUESTS={args.concurrent_requests} "
-          f"BOT_RETRY_BUDGET={args.retry_budget:g} BOT_IN_PROGRESS_AFTER="
+          f"BOT_RETRY_BUDGET={args.retry_budget:g} BOT_INLINE_WAIT={args.inline_wait:g} "
+          f"BOT_IN_PROGRESS_AFTER="
           f"{args.in_progress_after:g}; fake GitHub latency {args.latency_ms:g} ms")
     width = max(len(k) for k, _ in result.rows)
     print(f"{'metric':<{width}}  value")
