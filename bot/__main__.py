@@ -1,4 +1,6 @@
-"""Command line: `python -m bot check|audit|parse|serve|worker|action|setup`."""
+"""Review pull requests to curated paper lists: `python -m bot COMMAND` (installed as the
+console command `awesome-papers-bot`). `COMMAND --help` shows what each does, its settings and
+examples."""
 
 from __future__ import annotations
 
@@ -32,7 +34,8 @@ def _cmd_parse(args: argparse.Namespace) -> int:
 
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser for all subcommands."""
-    p = argparse.ArgumentParser(prog="python -m bot", description=__doc__)
+    p = argparse.ArgumentParser(prog="python -m bot", description=__doc__,
+                                formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--version", action="version", version=f"awesome-papers-bot {__version__}")
     sub = p.add_subparsers(dest="command", required=True)
     sp = subcommand(sub, "parse", summary="parse a README and print its outline",

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import re
-
 import pytest
 
 from bot.awesome.canonical import canonical_line, house_style
@@ -263,9 +261,11 @@ def test_researchers(old_readme: str) -> None:
 
 
 def test_criteria_defaults_without_block() -> None:
+    # Issue 10: a list that declares no top N holds entries, but no top-100 section.
     al = parse("# My list\n\n### Vision\n- A (2015), B [[pdf]](http://a.org/a.pdf)\n")
     assert al.criteria == DEFAULT_CRITERIA
-    assert al.sections[1].kind is SectionKind.TOP100
+    assert al.sections[1].kind is SectionKind.PAPERS
+    assert al.top100 == () and len(al.entries) == 1
 
 
 def test_fallback_kinds_without_toc_marker() -> None:
@@ -273,7 +273,8 @@ def test_fallback_kinds_without_toc_marker() -> None:
             "### Vision\n- A (2015), B [[pdf]](http://a.org/a.pdf)\n"
             "### New Papers\n- C (2017), D [[pdf]](http://c.org/c.pdf)\n")
     kinds = [s.kind for s in parse(text).sections]
-    assert kinds == [SectionKind.OTHER, SectionKind.TOP100, SectionKind.NEW]
+    # Issue 10: without the `(More than Top 100)` marker or a criteria block nothing is top 100.
+    assert kinds == [SectionKind.OTHER, SectionKind.PAPERS, SectionKind.PAPERS]
 
 
 def test_stray_entry_outside_paper_sections() -> None:
@@ -365,9 +366,12 @@ def test_deep_nesting_does_not_crash() -> None:
     line = "- A (2015), B [[pdf]](http://a.org/a.pdf)\n"
     text = "### Vision\n" + "".join("  " * i + line for i in range(300)) + ">" * 2000 + "\n"
     al = parse(text)
-    assert len(al.entries) == 1
-    assert re.match(r"- A \(2015\)", al.entries[0].raw)
-    assert al.entries[0].end_line == 302
+    # Issue 10: a sub-item with its own title and link is an entry itself; nesting is bounded
+    # before mistletoe sees it, so deep items are read too (as code or items), never lost.
+    assert al.entries[0].raw == line.rstrip("\n")
+    assert al.entries[0].title == "A"
+    read_lines = {n for e in al.entries for n in e.lines} | {u.line for u in al.unrecognized}
+    assert read_lines >= set(range(2, 302))
 
 
 def test_parsing_in_threads_at_once(old_readme: str, final_readme: str) -> None:

@@ -159,10 +159,11 @@ def _identifiers(links: tuple[Link, ...]) -> tuple[str | None, str | None, str |
 
 
 def read_entry(text: str, *, raw: str, start_line: int, end_line: int, section: int,
-               quirks: set[Quirk]) -> Entry:
+               quirks: set[Quirk], **extra: object) -> Entry:
     """Read an entry's text (bullet removed, continuation lines joined) into an Entry.
 
     `quirks` holds what the caller already noticed about the raw lines; it is extended here.
+    `extra` are further Entry fields the caller already knows (style, ids).
     """
     sparkles = bool(_SPARKLES.search(text))
     body = _SPARKLES.sub(" ", text).strip() if sparkles else text.strip()
@@ -225,7 +226,7 @@ def read_entry(text: str, *, raw: str, start_line: int, end_line: int, section: 
         raw=raw, start_line=start_line, end_line=end_line, section=section,
         title=title, year=year, year_text=year_text, authors=authors,
         affiliations=head_affils + tail_affils, links=links, sparkles=sparkles, bold=bold,
-        arxiv_id=arxiv, doi=doi, acl_id=acl, quirks=frozenset(quirks),
+        arxiv_id=arxiv, doi=doi, acl_id=acl, quirks=frozenset(quirks), **extra,
     )
 
 

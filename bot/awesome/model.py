@@ -152,7 +152,11 @@ DEFAULT_STYLE = Style()
 
 @dataclass(frozen=True, slots=True)
 class Unrecognized:
-    """A line that holds a link or looks like an item, yet belongs to no entry."""
+    """A line that holds a link or looks like an item, yet belongs to no entry.
+
+    `section` is -1 before the first heading; `reason` is "holds a link" or "looks like an
+    item"; `text` is the line, cut at 300 characters.
+    """
 
     line: int
     text: str

@@ -14,9 +14,11 @@ def outline(al: AwesomeList) -> str:
         if s.level == 1:
             continue
         rows.append(f"{s.start_line:>5}  {s.kind.value:<11} {n:>7}  {'#' * s.level} {s.title}")
+    declared = any(s.kind is SectionKind.TOP100 for s in al.sections)
+    top = f"; {len(al.top100)} count toward the top {c.top_size}" if declared else ""
     lines = [
         f"{len(al.entries)} entries in {sum(1 for s in al.sections if s.kind.holds_papers)} "
-        f"paper sections; {len(al.top100)} count toward the top {c.top_size}.",
+        f"paper sections{top}.",
         "",
         *rows,
         "",
@@ -30,6 +32,9 @@ def outline(al: AwesomeList) -> str:
         lines.append(f"  {th.year}: {th.citations}+ citations{extra}{alt}")
     if al.researchers:
         lines.append(f"{len(al.researchers)} distinguished researchers.")
-    if not any(s.kind is SectionKind.TOP100 for s in al.sections):
-        lines.append("No top-100 section was found.")
+    if not declared:
+        lines.append("The list declares no top N: no section counts toward one.")
+    if al.unrecognized:
+        lines.append(f"{len(al.unrecognized)} lines hold a link or look like an item but were "
+                     "read as no entry, first at line " f"{al.unrecognized[0].line}.")
     return "\n".join(lines)

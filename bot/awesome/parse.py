@@ -1,45 +1,44 @@
-"""README text -> AwesomeList.
+"""README text -> AwesomeList, for any curated list.
 
-mistletoe reads the block structure (headings, code and HTML blocks, with their line numbers);
-list items of paper sections are then taken line by line, so that every `- ` line of a paper
-section is one entry even when CommonMark would fold it into something else, and the fields of
-each entry are read by `entry_line.read_entry`.
+mistletoe reads the block tree (see `blocks`); one recogniser per shape turns its list items,
+table rows and paragraph/HTML blocks into candidate entries with their line spans (`shapes`);
+one field reader reads every candidate (`fields`). Which sections hold entries is decided by
+what their candidates are, unless the config names them. What no recogniser claims but holds
+a link or looks like an item is kept in `AwesomeList.unrecognized`, never dropped.
+
+The first list's own structure is read as before: its Contents block's `(More than Top 100)`
+marker decides its top-100 sections and its criteria block its thresholds. A list that
+declares neither gets no top-100 section (its entry sections are `SectionKind.PAPERS`).
+Every pattern that meets unbounded text runs on google-re2 (linear time).
 """
 
 from __future__ import annotations
 
 import dataclasses
 import re
-import sys
-import threading
-from collections.abc import Collection, Iterator
-from contextlib import contextmanager
+from collections.abc import Collection
 from dataclasses import dataclass
 
-# mistletoe builds, at import, the set of every Unicode punctuation character by scanning all
-# 1.1 million code points (about 0.3-0.4 s: most of a `check` run). The set only serves inline
-# emphasis rules, and the bot parses blocks only (see `_blocks_only`), so the scan is limited
-# to the Basic Multilingual Plane for the duration of the import.
-_MAXUNICODE = sys.maxunicode
-sys.maxunicode = 0xFFFF
-try:
-    from mistletoe import block_token, span_token
-    from mistletoe.html_renderer import HtmlRenderer
-finally:
-    sys.maxunicode = _MAXUNICODE
+import re2
 
-from bot.awesome.entry_line import read_entry  # noqa: E402
-from bot.awesome.model import (  # noqa: E402
+from bot.awesome import fields
+from bot.awesome.blocks import Kind, Node, heading_title, read_blocks
+from bot.awesome.inline import find_links
+from bot.awesome.model import (
     DEFAULT_CRITERIA,
     AwesomeList,
     Criteria,
     Entry,
-    Quirk,
     Researcher,
     Section,
     SectionKind,
     Threshold,
+    Unrecognized,
 )
+from bot.awesome.shapes.block import read_block
+from bot.awesome.shapes.common import has_url, is_navigation
+from bot.awesome.shapes.list_item import entry_like, read_list
+from bot.awesome.shapes.table_row import read_table
 
 MAX_README_BYTES = 2 * 1024 * 1024
 
@@ -48,31 +47,26 @@ class ReadmeError(ValueError):
     """The input cannot be read as a README; the message says why, for a person."""
 
 
-@dataclass(frozen=True, slots=True)
-class _Heading:
-    line: int
-    level: int
-    title: str
-
-
-_BULLET = re.compile(r"^[-*+](?:[ \t]|$)")
-_THEMATIC = re.compile(r"^ {0,3}([-*_])(?:[ \t]*\1){2,}[ \t]*$")
-_ATX = re.compile(r"^ {0,3}(#{1,6})(?:[ \t]+|$)(.*?)(?:[ \t]+#+)?[ \t]*$")
-_TOC_LINK = re.compile(r"\[([^\]]*)\]\(#([^)\s]*)\)")
-_TOC_MARKER = re.compile(r"more\s+than\s+top\s*\d*", re.IGNORECASE)
-_THRESHOLD = re.compile(
-    r"^\s*[-*+]\s*\*\*\s*(?P<year>(?:19|20)\d\d)\s*\*\*\s*:\s*\+?\s*(?P<n>\d+)\s*citations?"
+_TOC_MARKER = re2.compile(r"(?i)more\s+than\s+top\s*\d*")
+_THRESHOLD = re2.compile(
+    r"(?i)^\s*[-*+]\s*\*\*\s*(?P<year>(?:19|20)\d\d)\s*\*\*\s*:\s*\+?\s*(?P<n>\d+)\s*citations?"
     r"(?:\s*\(\s*(?:bold|:sparkles:)\s*\+?\s*(?P<bold>\d+)\s*\))?"
-    r"(?:\s*or\s*[\"“*]*(?P<alt>[^\"”*]+)[\"”*]*)?",
-    re.IGNORECASE,
+    r"(?:\s*or\s*[\"“*]*(?P<alt>[^\"”*]+)[\"”*]*)?"
 )
-_NEW_RULE = re.compile(r"^\s*[-*+]\s*\*\*\s*(<[^*]*)\*\*", re.IGNORECASE)
-_OLD_RULE = re.compile(r"^\s*[-*+]\s*\*\*\s*~\s*(?P<year>(?:19|20)\d\d)\s*\*\*", re.IGNORECASE)
-_WINDOW = re.compile(r"from\s+(?P<a>(?:19|20)\d\d)\s+to\s+(?P<b>(?:19|20)\d\d)", re.IGNORECASE)
-_TOP_SIZE = re.compile(r"top\s+(?P<n>\d{2,4})\b", re.IGNORECASE)
-_RESEARCHER = re.compile(
+_NEW_RULE = re2.compile(r"(?i)^\s*[-*+]\s*\*\*\s*(<[^*]*)\*\*")
+_OLD_RULE = re2.compile(r"(?i)^\s*[-*+]\s*\*\*\s*~\s*(?P<year>(?:19|20)\d\d)\s*\*\*")
+_WINDOW = re2.compile(r"(?i)from\s+(?P<a>(?:19|20)\d\d)\s+to\s+(?P<b>(?:19|20)\d\d)")
+_TOP_SIZE = re2.compile(r"(?i)top\s+(?P<n>\d{2,4})\b")
+_RESEARCHER = re2.compile(
     r"^[-*+]\s+\[(?P<name>[^\]]+)\]\((?P<url>[^)\s]*)\)\s*,?\s*(?P<rest>.*)$"
 )
+_HTML_TAG = re2.compile(r"<[^<>]*>")
+_ANCHOR = re2.compile(r"(?i)<a\s+(?:name|id)\s*=\s*[\"']?(?P<a>[^\"'>\s]+)")
+_SLUG_DROP = re.compile(r"[^\w\- ]")  # Unicode letters, as GitHub keeps them; no backtracking
+_PAREN_YEAR = re2.compile(r"\((?:19|20)\d\d\)")
+_ITEM_START = re2.compile(r"^\s{0,12}(?:[-*+]|\d{1,9}[.)])(?:\s|$)")
+_SAMPLE = 64
+_LINK_DEF = re2.compile(r"^\s{0,3}\[[^\]]+\]:\s*\S")
 
 _KEYWORDS: tuple[tuple[SectionKind, tuple[str, ...]], ...] = (
     (SectionKind.NEW, ("new paper", "worth reading")),
@@ -106,7 +100,7 @@ def decode_readme(data: bytes) -> str:
 def slugify(title: str) -> str:
     """GitHub's heading anchor: lower case, punctuation dropped, spaces to hyphens."""
     s = title.strip().lower()
-    s = re.sub(r"[^\w\- ]", "", s)
+    s = _SLUG_DROP.sub("", s)
     return s.replace(" ", "-")
 
 
@@ -119,79 +113,66 @@ def classify_title(title: str) -> SectionKind | None:
     return None
 
 
-_MISTLETOE = threading.Lock()
+@dataclass(frozen=True, slots=True)
+class _Heading:
+    line: int
+    level: int
+    title: str
+    anchors: frozenset[str]
 
 
-@contextmanager
-def _blocks_only() -> Iterator[None]:
-    """Let mistletoe read HTML blocks but skip inline parsing, which the model does not use.
+@dataclass(slots=True)
+class _Part:
+    """What one section holds: candidates of entries, and the lines claimed by no entry."""
 
-    mistletoe keeps its token types in module globals, so one parse at a time (the service
-    parses in worker threads).
-    """
-    with _MISTLETOE, HtmlRenderer():
-        saved = span_token._token_types[:]
-        span_token._token_types[:] = [span_token.RawText]
-        try:
-            yield
-        finally:
-            span_token._token_types[:] = saved
+    candidates: list[fields.Source]
+    claimed: set[int]
+    items: list[int]
 
 
-def _structure(lines: list[str]) -> tuple[list[_Heading], set[int]]:
-    """Headings and opaque (code / HTML) lines, from mistletoe's block tokens."""
-    with _blocks_only():
-        doc = block_token.Document([ln.replace("\x00", "\ufffd") + "\n" for ln in lines])
-    children = list(doc.children or ())
-    headings: list[_Heading] = []
-    opaque: set[int] = set()
-    starts = [c.line_number for c in children] + [len(lines) + 1]
-    for child, nxt in zip(children, starts[1:], strict=False):
-        line = child.line_number
-        if isinstance(child, block_token.Heading | block_token.SetextHeading):
-            raw = lines[line - 1]
-            m = _ATX.match(raw) if isinstance(child, block_token.Heading) else None
-            title = m.group(2) if m else raw.strip()
-            headings.append(_Heading(line, child.level, title.strip()))
-        elif isinstance(child, block_token.CodeFence | block_token.BlockCode
-                        | block_token.HtmlBlock):
-            end = nxt - 1
-            while end > line and not lines[end - 1].strip():
-                end -= 1
-            opaque.update(range(line, end + 1))
-    return headings, opaque
+def _heading(node: Node, lines: list[str]) -> _Heading:
+    """A heading's title (HTML anchors removed) and the anchors it names."""
+    raw = heading_title(lines[node.start - 1])
+    anchors = frozenset(m.group("a").lower() for m in _ANCHOR.finditer(raw)) if "<" in raw \
+        else frozenset()
+    title = _HTML_TAG.sub("", raw).strip() if "<" in raw else raw
+    return _Heading(node.start, node.level, title or raw, anchors)
 
 
-def _structure_by_lines(lines: list[str]) -> tuple[list[_Heading], set[int]]:
-    """A plainer reading for input too deeply nested for mistletoe: ATX headings and fences."""
-    headings: list[_Heading] = []
-    opaque: set[int] = set()
-    fence: str | None = None
-    for n, ln in enumerate(lines, start=1):
-        stripped = ln.lstrip(" ")
-        if fence is not None:
-            opaque.add(n)
-            if stripped.startswith(fence):
-                fence = None
-            continue
-        if len(ln) - len(stripped) < 4 and stripped[:3] in ("```", "~~~"):
-            fence = stripped[:3]
-            opaque.add(n)
-        elif m := _ATX.match(ln):
-            headings.append(_Heading(n, len(m.group(1)), m.group(2).strip()))
-    return headings, opaque
+def _collect(nodes: tuple[Node, ...], lines: list[str], section: int, part: _Part) -> None:
+    """Candidates of one section's blocks (recursing into quotes)."""
+    for node in nodes:
+        if node.kind is Kind.LIST:
+            found, nav = read_list(node, lines, section)
+            part.candidates.extend(found)
+            part.items.extend(c.start for c in node.children)
+            for n in nav:
+                part.claimed.update(range(n.start, n.end + 1))
+        elif node.kind is Kind.TABLE:
+            part.candidates.extend(read_table(node, lines, section))
+            part.claimed.update((node.start, node.start + 1))
+        elif node.kind in (Kind.PARAGRAPH, Kind.HTML):
+            text = " ".join(lines[node.start - 1:node.end])
+            if is_navigation(text) or not has_url(text):
+                part.claimed.update(range(node.start, node.end + 1))
+                continue
+            part.candidates.extend(c for c in read_block(node, lines, section)
+                                   if _block_entry(c))
+        elif node.kind is Kind.QUOTE:
+            _collect(node.children, lines, section, part)
+        elif node.kind in (Kind.CODE, Kind.COMMENT, Kind.BREAK, Kind.HEADING):
+            part.claimed.update(range(node.start, node.end + 1))
 
 
-def _bullet_lines(lines: list[str], start: int, end: int, opaque: set[int]) -> list[int]:
-    """1-based lines in [start, end] that open a list item."""
-    out = []
-    for n in range(start, end + 1):
-        if n in opaque:
-            continue
-        ln = lines[n - 1]
-        if _BULLET.match(ln) and (ln[0] == "-" or not _THEMATIC.match(ln)):
-            out.append(n)
-    return out
+def _block_entry(src: fields.Source) -> bool:
+    """A paragraph group is an entry when it has a link and a title it marks as one."""
+    text = src.text.lstrip()
+    if not entry_like(text):
+        return False
+    if text.startswith(("**", "__", "\"", "“")) or _PAREN_YEAR.search(text):
+        return True
+    named = [f for f in find_links(text) if not f.image and not fields.is_generic(f.label)]
+    return len(named) == 1 and named[0].start == 0
 
 
 def _toc(lines: list[str], headings: list[_Heading],
@@ -205,38 +186,46 @@ def _toc(lines: list[str], headings: list[_Heading],
         marker = False
         for n in range(h.line + 1, end + 1):
             ln = lines[n - 1]
-            if not marker and _TOC_MARKER.search(ln) and not _TOC_LINK.search(ln):
+            anchors = [f.target[1:].lower() for f in find_links(ln)
+                       if f.target and f.target.startswith("#")] if "](#" in ln else []
+            if not marker and not anchors and "top" in ln.lower() and _TOC_MARKER.search(ln):
                 marker = True
                 continue
-            (after if marker else before).extend(
-                m.group(2).lower() for m in _TOC_LINK.finditer(ln)
-            )
+            (after if marker else before).extend(anchors)
         return before, after, marker
     return [], [], False
 
 
-def _kinds(headings: list[_Heading], bullets: list[list[int]], lines: list[str],
-           toc: tuple[list[str], list[str], bool]) -> list[SectionKind]:
-    """Decide each section's kind from the table of contents, its words and its content."""
+def _kinds(headings: list[_Heading], looks: list[bool], generic: list[bool],
+           toc: tuple[list[str], list[str], bool], declared: bool) -> list[SectionKind]:
+    """Decide each section's kind from the table of contents, its words and its content.
+
+    On a list that declares no top N, a section holds entries (`PAPERS`) when its candidates
+    are entries; the first list's kinds come from its Contents block as they always did.
+    """
+    if not declared:
+        return [SectionKind.OTHER if classify_title(h.title) is SectionKind.OTHER
+                else (SectionKind.PAPERS if g else SectionKind.OTHER)
+                for h, g in zip(headings, generic, strict=True)]
     counted, after, marker = toc
     kinds: list[SectionKind] = []
     parent: list[tuple[int, SectionKind]] = []
-    for h, items in zip(headings, bullets, strict=True):
-        slug = slugify(h.title)
+    for h, papers in zip(headings, looks, strict=True):
+        slugs = {slugify(h.title), *h.anchors}
         by_words = classify_title(h.title)
         while parent and parent[-1][0] >= h.level:
             parent.pop()
-        if marker and slug in counted:
+        if marker and slugs & set(counted):
             kind = SectionKind.TOP100
         elif by_words is not None:
             kind = by_words
-        elif marker and slug in after:
+        elif marker and slugs & set(after):
             kind = SectionKind.APPENDIX
-        elif not marker and slug in counted:
+        elif not marker and slugs & set(counted):
             kind = SectionKind.TOP100
         elif parent and parent[-1][1] is not SectionKind.OTHER:
             kind = parent[-1][1]
-        elif h.level >= 2 and not counted and _looks_like_papers(lines, items):
+        elif h.level >= 2 and not counted and papers:
             kind = SectionKind.TOP100
         else:
             kind = SectionKind.OTHER
@@ -263,47 +252,19 @@ def _fill_between(headings: list[_Heading], kinds: list[SectionKind]) -> list[Se
     return out
 
 
-def _looks_like_papers(lines: list[str], items: list[int]) -> bool:
-    """True when some list item of a section carries a `[[link]]` or a `(year)`."""
-    return any(
-        "[[" in lines[n - 1] or re.search(r"\((?:19|20)\d\d\)", lines[n - 1]) for n in items
-    )
+def _looks_like_papers(lines: list[str], part: _Part) -> bool:
+    """The first list's test: some list item carries a `[[link]]` or a `(year)`."""
+    return any("[[" in lines[n - 1] or _PAREN_YEAR.search(lines[n - 1]) for n in part.items)
 
 
-def _entry(lines: list[str], start: int, stop: int, section: int, opaque: set[int]) -> Entry:
-    """Build one entry from its bullet line and the continuation lines after it."""
-    first = lines[start - 1]
-    quirks: set[Quirk] = set()
-    m = re.match(r"^[-*+]([ \t]*)", first)
-    gap = m.group(1) if m else ""
-    if len(gap) >= 2:
-        quirks.add(Quirk.DOUBLE_SPACE)
-    text = first[m.end() if m else 0 :].rstrip()
-    end = start
-    for n in range(start + 1, stop):
-        ln = lines[n - 1]
-        if not ln.strip() or n in opaque or ln.lstrip().startswith("<!--"):
-            break
-        if text.endswith("]]") and ln.lstrip().startswith("("):
-            quirks.add(Quirk.LINK_BROKEN_ACROSS_LINES)
-            text += ln.strip()
-        else:
-            text += " " + ln.strip()
-        end = n
-    raw_lines = lines[start - 1 : end]
-    if any(ln != ln.rstrip() for ln in raw_lines):
-        quirks.add(Quirk.TRAILING_WHITESPACE)
-    return read_entry(text, raw="\n".join(raw_lines), start_line=start, end_line=end,
-                      section=section, quirks=quirks)
-
-
-def _entries_of(lines: list[str], items: list[int], end: int, section: int,
-                opaque: set[int]) -> list[Entry]:
-    """All entries of one section."""
-    if not items:
-        return []
-    stops = [*items[1:], end + 1]
-    return [_entry(lines, n, stop, section, opaque) for n, stop in zip(items, stops, strict=True)]
+def _holds_entries(part: _Part) -> bool:
+    """Most candidates of a section are entries (a link and a title); the first `_SAMPLE` of
+    them tell, so a huge section costs no more to judge than a small one."""
+    sample = part.candidates[:_SAMPLE]
+    if not sample:
+        return False
+    good = sum(fields.titled_row(c) or entry_like(c.text + " " + c.details) for c in sample)
+    return good >= 1 and good * 2 >= len(sample)
 
 
 def _researchers(lines: list[str], items: list[int]) -> list[Researcher]:
@@ -356,6 +317,8 @@ def parse_criteria(lines: list[str], start: int, end: int) -> Criteria:
     )
 
 
+
+
 def _override(sections: list[Section], holding: Collection[str] | None,
               top100: Collection[str] | None) -> list[Section]:
     """Apply the config's choice of sections before entries are collected.
@@ -384,6 +347,64 @@ def _override(sections: list[Section], holding: Collection[str] | None,
     return out
 
 
+
+
+def _entries(parts: list[_Part], sections: tuple[Section, ...],
+             lines: list[str]) -> tuple[list[Entry], list[Entry], list[Researcher], set[int]]:
+    """Entries of entry sections, strays elsewhere, researchers; and the lines they claim."""
+    entries: list[Entry] = []
+    strays: list[Entry] = []
+    researchers: list[Researcher] = []
+    claimed: set[int] = set()
+    for s, part in zip(sections, parts, strict=True):
+        if s.kind is SectionKind.RESEARCHERS:
+            people = _researchers(lines, part.items)
+            researchers.extend(people)
+            claimed.update(r.line for r in people)
+            continue
+        for src in sorted(part.candidates, key=lambda c: c.start_line):
+            if s.kind.holds_papers:
+                entries.append(fields.read(src))
+            elif entry_like(src.text + " " + src.details):
+                e = fields.read(src)
+                if e.year is None:
+                    continue
+                strays.append(e)
+            else:
+                continue
+            claimed.update(range(src.start_line, src.end_line + 1))
+    return entries, strays, researchers, claimed
+
+
+def _unrecognized(lines: list[str], claimed: set[int], headings: list[_Heading],
+                  kinds: list[SectionKind]) -> tuple[Unrecognized, ...]:
+    """Lines holding a link or looking like an item that no entry, contents or badge took.
+
+    Sections that by their words are not the list (contents, contributing, license...) are
+    left out: their links are the page's furniture.
+    """
+    out: list[Unrecognized] = []
+    bounds = [h.line for h in headings]
+    skip = {i for i, h in enumerate(headings) if classify_title(h.title) is SectionKind.OTHER
+            or kinds[i] is SectionKind.RESEARCHERS}
+    sec = -1
+    for n, ln in enumerate(lines, start=1):
+        while sec + 1 < len(bounds) and bounds[sec + 1] <= n:
+            sec += 1
+        if n in claimed or sec in skip or not ln.strip():
+            continue
+        if "](" not in ln and "http" not in ln and "[[" not in ln and "href" not in ln \
+                and not _ITEM_START.match(ln) and not ln.lstrip().startswith("|"):
+            continue
+        if _LINK_DEF.match(ln) or is_navigation(ln):
+            continue
+        link = has_url(ln)
+        if not link and not _ITEM_START.match(ln) and not ln.lstrip().startswith("|"):
+            continue
+        out.append(Unrecognized(n, ln[:300], sec, "holds a link" if link else "looks like an item"))
+    return tuple(out)
+
+
 def parse(text: str, *, sections: Collection[str] | None = None,
           top100: Collection[str] | None = None) -> AwesomeList:
     """Parse README text into the list model; raise ReadmeError for input that is no README.
@@ -391,7 +412,7 @@ def parse(text: str, *, sections: Collection[str] | None = None,
     `sections` (config `sections:`) names the sections that hold entries and `top100` (config
     `top100_sections:`) those counting toward the top N; both apply before entries are read.
     """
-    if len(text) > MAX_README_BYTES or len(text.encode("utf-8", "surrogatepass"))\
+    if len(text) > MAX_README_BYTES or len(text.encode("utf-8", "surrogatepass")) \
             > MAX_README_BYTES:
         raise ReadmeError(
             f"the README is larger than {MAX_README_BYTES // 1_048_576} MB, the most the bot reads"
@@ -400,36 +421,42 @@ def parse(text: str, *, sections: Collection[str] | None = None,
     lines = text.split("\n")
     if lines and lines[-1] == "":
         lines.pop()
-    try:
-        headings, opaque = _structure(lines)
-    except RecursionError:
-        headings, opaque = _structure_by_lines(lines)
+    nodes = read_blocks(lines)
+    headings: list[_Heading] = []
+    parts: list[_Part] = []
+    preamble = _Part([], set(), [])
+    current = preamble
+    groups: list[list[Node]] = [[]]
+    for node in nodes:
+        if node.kind is Kind.HEADING:
+            headings.append(_heading(node, lines))
+            groups.append([])
+        groups[-1].append(node)
+    for i, group in enumerate(groups):
+        current = preamble if i == 0 else _Part([], set(), [])
+        _collect(tuple(group), lines, i - 1, current)
+        if i:
+            parts.append(current)
     ends = [h.line - 1 for h in headings[1:]] + ([len(lines)] if headings else [])
-    bullets = [_bullet_lines(lines, h.line + 1, e, opaque) for h, e in zip(headings, ends,
-                                                                            strict=True)]
     toc = _toc(lines, headings, ends)
-    kinds = _kinds(headings, bullets, lines, toc)
-    sections = tuple(_override([
+    criteria = DEFAULT_CRITERIA
+    for h, end in zip(headings, ends, strict=True):
+        if "criteria" in h.title.lower() and criteria is DEFAULT_CRITERIA:
+            criteria = parse_criteria(lines, h.line, end)
+    declared = toc[2] or criteria.source == "readme"
+    kinds = _kinds(headings, [_looks_like_papers(lines, p) for p in parts],
+                   [_holds_entries(p) for p in parts], toc, declared)
+    secs = tuple(_override([
         Section(i, h.title, h.level, h.line, e, k, slugify(h.title))
         for i, (h, e, k) in enumerate(zip(headings, ends, kinds, strict=True))
     ], sections, top100))
-    entries: list[Entry] = []
-    strays: list[Entry] = []
-    researchers: list[Researcher] = []
-    criteria = DEFAULT_CRITERIA
-    for s, items in zip(sections, bullets, strict=True):
-        if s.kind.holds_papers:
-            entries.extend(_entries_of(lines, items, s.end_line, s.index, opaque))
-        elif s.kind is SectionKind.RESEARCHERS:
-            researchers.extend(_researchers(lines, items))
-        else:
-            strays.extend(
-                e for e in _entries_of(lines, items, s.end_line, s.index, opaque)
-                if e.links and e.year is not None
-            )
-        if "criteria" in s.title.lower() and criteria is DEFAULT_CRITERIA:
-            criteria = parse_criteria(lines, s.start_line, s.end_line)
+    entries, strays, researchers, claimed = _entries(parts, secs, lines)
+    for p in (preamble, *parts):
+        claimed |= p.claimed
+    claimed.update(h.line for h in headings)
+    unrecognized = _unrecognized(lines, claimed, headings, [s.kind for s in secs])
     return AwesomeList(
-        sections=sections, entries=tuple(entries), researchers=tuple(researchers),
+        sections=secs, entries=tuple(entries), researchers=tuple(researchers),
         criteria=criteria, strays=tuple(strays), line_count=len(lines), toc_marker=toc[2],
+        unrecognized=unrecognized,
     )

@@ -8,6 +8,7 @@ contributor's doing.
 from __future__ import annotations
 
 import re
+from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
 
@@ -64,6 +65,8 @@ RULES: tuple[RuleSpec, ...] = (
     RuleSpec("link/dead", E, "a link answers 404 or 410"),
     RuleSpec("link/unreachable", W, "a link could not be reached"),
     RuleSpec("config/invalid", W, "the repository's config file could not be used"),
+    RuleSpec("parse/unrecognized", W, "an added line holds a link or looks like an item, but "
+             "was read as no entry"),
 )
 RULE_IDS = frozenset(r.id for r in RULES)
 
@@ -338,21 +341,38 @@ def weakest(al: AwesomeList, added: Entry, facts: Facts, n: int = 3) -> list[str
     return out
 
 
+_TWINS_PER_KEY = 8
+
+
 def _duplicates(ctx: Context) -> Iterable[Finding]:
-    """An added paper that is already on the list, by identifier or normalised title."""
-    added_lines = {c.entry.start_line for c in ctx.diff.added}
+    """An added paper that is already on the list, by identifier or normalised title.
+
+    One pass over the list builds, for each key, its first few entries (and its first few
+    entries not added by this change); a thousand copies of one line cost no more than one.
+    """
+    added = {c.entry.start_line for c in ctx.diff.added}
     index: dict[str, list[Entry]] = {}
+    kept: dict[str, list[Entry]] = {}
     for e in ctx.head.entries:
         for k in _strong_keys(e):
-            index.setdefault(k, []).append(e)
+            first = index.setdefault(k, [])
+            if len(first) < _TWINS_PER_KEY:
+                first.append(e)
+            if e.start_line not in added:
+                old = kept.setdefault(k, [])
+                if len(old) < _TWINS_PER_KEY:
+                    old.append(e)
     for change in ctx.diff.added:
         e = change.entry
-        twins = [o for k in _strong_keys(e) for o in index.get(k, ())
-                 if o.start_line != e.start_line and same_paper(e, o)
-                 and not (o.start_line in added_lines and o.start_line > e.start_line)]
-        if not twins:
+        twin: Entry | None = None
+        for k in _strong_keys(e):
+            for o in (*index.get(k, ()), *kept.get(k, ())):
+                if (o.start_line != e.start_line and same_paper(e, o)
+                        and not (o.start_line in added and o.start_line > e.start_line)
+                        and (twin is None or o.start_line < twin.start_line)):
+                    twin = o
+        if twin is None:
             continue
-        twin = min(twins, key=lambda o: o.start_line)
         sec = ctx.head.sections[twin.section]
         yield Finding("duplicate/entry", E, f"{_paper(e)} is already on the list at line "
                       f"{twin.start_line} (in {_where(sec)}). Remove this line, or move the "
@@ -408,8 +428,28 @@ def _config(ctx: Context) -> Iterable[Finding]:
                       f"{err}. The README's own criteria apply there.", title="config/invalid")
 
 
+def _unrecognized(ctx: Context) -> Iterable[Finding]:
+    """Added or edited lines that hold a link or look like an item, yet became no entry."""
+    seen = Counter(u.text for u in ctx.base.unrecognized)
+    runs: list[list[int]] = []
+    for u in ctx.head.unrecognized:
+        if seen[u.text]:
+            seen[u.text] -= 1
+        elif runs and runs[-1][-1] == u.line - 1:
+            runs[-1].append(u.line)
+        else:
+            runs.append([u.line])
+    for run in runs:
+        where = f"Line {run[0]}" if len(run) == 1 else f"Lines {run[0]}-{run[-1]}"
+        yield Finding("parse/unrecognized", W, f"{where} {'holds' if len(run) == 1 else 'hold'} "
+                      "a link or looks like a list item, but the bot could not read it as an "
+                      "entry, so it was not checked. Write it like the entries around it, or "
+                      "ask a maintainer to check it by hand.", line=run[0], end_line=run[-1],
+                      title="parse/unrecognized")
+
+
 CHECKS: tuple[Callable[[Context], Iterable[Finding]], ...] = (
-    _config, _top100_limit, _duplicates, _sections, _touched_findings,
+    _config, _top100_limit, _duplicates, _sections, _touched_findings, _unrecognized,
 )
 
 

@@ -1,0 +1,104 @@
+"""Crafted and broken input: read fully, bounded before mistletoe, nothing silently skipped.
+
+Timings live in benchmarks/bench_parse.py; these tests pin what is read.
+"""
+
+from __future__ import annotations
+
+from bot.awesome.blocks import MAX_LINE, bound_line
+from bot.awesome.model import Shape
+from bot.awesome.parse import MAX_README_BYTES, parse
+from bot.awesome.review import review
+
+ROW = "| 2023 | **Paper {i} on graphs** | KDD | [Link](https://arxiv.org/abs/2301.{i:05d}) | - |\n"
+TABLE = "## Papers\n\n| Year | Title | Venue | Paper | Code |\n| -- | -- | -- | -- | -- |\n"
+
+
+def test_bounded_line_keeps_structure_but_not_length() -> None:
+    heading = "#### a" + " " * 40_000 + "b"
+    assert bound_line(heading).startswith("#### a") and len(bound_line(heading)) < 20
+    assert len(bound_line("[" * 85_000)) <= MAX_LINE + 2
+    assert bound_line("* " * 500_000).count("*") <= 12
+    row = "| a | " + "x" * 5_000 + " | b |"
+    assert bound_line(row).endswith("|")
+    assert bound_line("<details>") == "" and bound_line("<summary>More</summary>") == ""
+
+
+def test_pathological_headings_and_brackets_are_read() -> None:
+    text = ("## Papers\n- A paper on graphs (2020), B [[pdf]](https://a.org/a.pdf)\n"
+            "#### a" + " " * 40_000 + "b\n## Contents\n" + "[" * 85_000 + "\n")
+    al = parse(text)
+    assert [s.title for s in al.sections] == ["Papers", "a" + " " * 40_000 + "b", "Contents"]
+    assert len(al.entries) == 1
+
+
+def test_a_megabyte_of_stars_is_no_entry_and_no_crash() -> None:
+    al = parse("## Papers\n" + "* " * 500_000 + "\n")
+    assert al.entries == ()
+
+
+def test_hundred_thousand_character_item_is_one_entry() -> None:
+    title = "word " * 20_000
+    text = f"## Papers\n- {title}(2016), A. Author [[pdf]](https://x.org/p.pdf)\n" \
+           "- Another paper here (2015), B. Author [[pdf]](https://y.org/q.pdf)\n"
+    al = parse(text)
+    assert [e.start_line for e in al.entries] == [2, 3]
+    big = al.entries[0]
+    assert big.title == title.strip() and big.year == 2016
+    assert big.links[0].target == "https://x.org/p.pdf"
+
+
+def test_two_megabyte_table_list_reads_every_row() -> None:
+    body = "".join(ROW.format(i=i) for i in range(20_000))
+    text = TABLE + body
+    while len(text.encode()) > MAX_README_BYTES:
+        body = body[: body.rfind("\n", 0, len(body) - 200) + 1]
+        text = TABLE + body
+    al = parse(text)
+    assert len(al.entries) == body.count("\n") > 15_000
+    assert all(e.shape is Shape.TABLE_ROW and e.year == 2023 for e in al.entries)
+
+
+def test_ragged_table_rows_keep_their_cells() -> None:
+    text = (TABLE + "| 2021 | **Short row** |\n"
+            "| 2022 | **Long row** | ICML | [Link](https://a.org/x.pdf) | - | extra | more |\n"
+            "| no pipes at the end\n")
+    al = parse(text)
+    short, long_, bare = al.entries
+    assert (short.title, short.year, short.links) == ("Short row", 2021, ())
+    assert long_.title == "Long row" and long_.links[0].target == "https://a.org/x.pdf"
+    assert dict(long_.columns)["column 7"] == "more"
+    assert bare.start_line == 7
+
+
+def test_unclosed_details_still_reads_entries() -> None:
+    text = ("## Papers\n<details>\n<summary>2021</summary>\n\n"
+            "* **A paper in details** <br>\n*A. Author* <br>\nICML, 2021. "
+            "[[Paper]](https://a.org/a.pdf)\n\n* **Second one** <br>\n*B. Author* <br>\n"
+            "CVPR, 2020. [[Paper]](https://b.org/b.pdf)\n")
+    al = parse(text)
+    assert [(e.title, e.year) for e in al.entries] == [("A paper in details", 2021),
+                                                       ("Second one", 2020)]
+
+
+def test_unrecognized_lines_are_kept_and_reported() -> None:
+    base = ("## Papers\n- A paper on graphs (2020), B [[pdf]](https://a.org/a.pdf)\n"
+            "- Another paper (2019), C [[pdf]](https://b.org/b.pdf)\n")
+    head = base + "\nSee also https://c.org/list for more papers.\n"
+    al = parse(head)
+    assert [(u.line, u.reason) for u in al.unrecognized] == [(5, "holds a link")]
+    r = review(base, head)
+    [f] = [f for f in r.findings if f.rule == "parse/unrecognized"]
+    assert f.line == 5 and "Line 5" in f.message
+    assert "no paper changed" not in r.headline
+    quiet = review(base, base + "\nJust some words.\n")
+    assert "no paper changed" in quiet.headline
+    assert not [f for f in quiet.findings if f.rule == "parse/unrecognized"]
+
+
+def test_five_thousand_identical_lines_are_duplicates_once_each() -> None:
+    base = "## Papers\n- A paper on graphs (2020), B [[pdf]](https://a.org/a.pdf)\n"
+    head = base + "- Same paper on many graphs (2021), C [[pdf]](https://b.org/b.pdf)\n" * 5_000
+    r = review(base, head)
+    dups = [f for f in r.findings if f.rule == "duplicate/entry"]
+    assert len(dups) == 4_999 and dups[0].line == 4 and "line 3" in dups[0].message
