@@ -28,6 +28,7 @@ import json
 import os
 import random
 import re
+import resource
 import signal
 import subprocess
 import sys
@@ -70,7 +71,7 @@ from tests.redis_kit import RedisServer, free_port  # noqa: E402
 from tests.service_kit import SECRET, readme_file  # noqa: E402
 
 OWNER, REPO = "terryum", "awesome-deep-learning-papers"
-JOB_LINE = re.compile(r"(\d+\.\d+):review")
+JOB_LINE = re.compile(r"(\d+\.\d+):job\b")
 ANCHOR = "### Appendix: More than Top 100\n"
 
 
@@ -351,10 +352,15 @@ def judge(args: argparse.Namespace, gh: ChaosGitHub, prs: list[PR], variants: di
     lost: list[str] = []
     dup_summary = dup_review = dup_check = 0
     in_progress = 0
+    open_runs: list[str] = []
     for pr in prs:
         runs = [r for r in gh.check_runs(pr.owner, pr.repo)
                 if r["name"] == CHECK_NAME and r["head_sha"] in set(pr.heads)]
-        in_progress += sum(1 for r in runs if r["status"] != "completed")
+        for r in runs:
+            if r["status"] != "completed":
+                in_progress += 1
+                open_runs.append(f"{pr.key} head #{pr.heads.index(r['head_sha'])} of "
+                                 f"{len(pr.heads) - 1} (run {r['id']})")
         summaries = [c for c in gh.comments(pr.owner, pr.repo, pr.number)
                      if (c.get("body") or "").startswith(MARKER)]
         dup_summary += max(0, len(summaries) - 1)
@@ -420,7 +426,7 @@ def judge(args: argparse.Namespace, gh: ChaosGitHub, prs: list[PR], variants: di
     if dup_summary or dup_review or dup_check:
         problems.append("duplicates found")
     if in_progress:
-        problems.append(f"{in_progress} check runs left in progress")
+        problems.append(f"{in_progress} check runs left in progress: {', '.join(open_runs)}")
     if not d.drained:
         problems.append("the queue did not drain")
     if d.killed and d.killed_jobs and (not taken or max(taken) > 60):
@@ -445,6 +451,18 @@ def _p50_max(values: list[float]) -> str:
 # --- the CPU run ------------------------------------------------------------------------------
 
 
+def _children_cpu() -> float:
+    """CPU seconds (user + system) of the child processes that have ended so far."""
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+def _own_cpu() -> float:
+    """CPU seconds of this process (the fake GitHub and the load generator)."""
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
+
+
 def big_list(target: int) -> str:
     """The real README with synthetic entries added to its appendix, about `target` bytes."""
     text = FINAL_README.read_text(encoding="utf-8")
@@ -467,7 +485,9 @@ async def cpu_run(args: argparse.Namespace) -> int:
         async with ChaosGitHub(rate_limit=10**9) as gh:
             gh.add_repo(OWNER, REPO, installation_id=1)
             gh.set_file(OWNER, REPO, "a" * 40, "README.md", base)
-            env = bot_env(gh, server.url, BOT_WRITES_PER_MINUTE="500")
+            # One job at a time per process: a review's parse holds the GIL, so a worker with
+            # several jobs would take them all and run them on one core.
+            env = bot_env(gh, server.url, BOT_WRITES_PER_MINUTE="500", BOT_WORKERS="1")
             scale = ScaleSettings(server.url)
             number = 0
             for n_workers in args.worker_counts:
@@ -486,6 +506,7 @@ async def cpu_run(args: argparse.Namespace) -> int:
                                 files=[readme_file(base, head)])
                     heads.append(PullRef(OWNER, REPO, number, sha, "a" * 40, "master", 1))
                 await asyncio.sleep(3)  # let the workers start and connect
+                cpu0, own0 = _children_cpu(), _own_cpu()
                 t0 = time.monotonic()
                 for ref in heads:
                     await queue.submit(review_job(ref, f"cpu-{ref.number}"))
@@ -497,21 +518,25 @@ async def cpu_run(args: argparse.Namespace) -> int:
                         break
                     await asyncio.sleep(0.05)
                 took = time.monotonic() - t0
-                rows.append((n_workers, len(done), took))
+                own = _own_cpu() - own0
                 await queue.shutdown(0)
                 stop_all([Proc("", w.popen, w.log) for w in workers])
+                rows.append((n_workers, len(done), took, _children_cpu() - cpu0, own))
     size_mb = len(base.encode()) / 2**20
     print(f"\n{args.reviews} reviews of a {size_mb:.2f} MB list per run, "
-          f"{os.cpu_count()} CPUs on this machine")
-    print(f"{'workers':>7}  {'reviews':>7}  {'seconds':>7}  {'reviews/s':>9}")
+          f"{os.cpu_count()} CPUs on this machine, load average "
+          f"{' / '.join(f'{x:.1f}' for x in os.getloadavg())} at the end")
+    print(f"{'workers':>7}  {'reviews':>7}  {'seconds':>7}  {'reviews/s':>9}  "
+          f"{'worker CPU s':>12}  {'cores used':>10}  {'fake GitHub CPU s':>17}")
     rates = []
-    for n, done, took in rows:
+    for n, done, took, cpu, own in rows:
         rates.append(done / took)
-        print(f"{n:>7}  {done:>7}  {took:>7.1f}  {done / took:>9.2f}")
+        print(f"{n:>7}  {done:>7}  {took:>7.1f}  {done / took:>9.2f}  {cpu:>12.1f}  "
+              f"{cpu / took:>10.2f}  {own:>17.1f}")
     if len(rates) == 2:
         print(f"ratio {args.worker_counts[1]} vs {args.worker_counts[0]} workers: "
               f"{rates[1] / rates[0]:.2f}x")
-    return 0 if all(done == args.reviews for _, done, _ in rows) else 1
+    return 0 if all(done == args.reviews for _, done, *_ in rows) else 1
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:

@@ -93,3 +93,24 @@ def test_researcher_who_earned_sparkles() -> None:
     found = [f.message for f in result.findings if f.rule == "researchers/count"]
     assert found == ["Tomas Mikolov has at least 7 top-100 papers on the list (+6 earns "
                      ":sparkles:): add :sparkles:."]
+
+
+def test_audit_applies_the_configs_rules_and_fix_leaves_off_rules_alone(tmp_path: Path) -> None:
+    target = tmp_path / "README.md"
+    original = read(OLD_README)
+    target.write_text(original)
+    cfg = tmp_path / "c.yml"
+    cfg.write_text("rules:\n  format/*: off\n  duplicate/entry: warning\n")
+    p = _audit(str(target), "--offline", "--fix", "--config", str(cfg), "--format", "json")
+    doc = json.loads(p.stdout)
+    assert not [f for f in doc["findings"] if f["rule"].startswith("format/")]
+    assert {f["severity"] for f in doc["findings"] if f["rule"] == "duplicate/entry"} == \
+        {"warning"}
+    assert target.read_text() == original and "fixed 0 entries" in p.stderr
+
+
+def test_audit_json_of_a_list_without_a_top_n() -> None:
+    readme = ROOT / "tests/fixtures/lists/thunlp__PLMpapers/README.md"
+    doc = json.loads(_audit(str(readme), "--offline", "--format", "json").stdout)
+    assert doc["top100"] is None and isinstance(doc["entries"], int)
+    assert not [f for f in doc["findings"] if f["rule"].startswith(("top100/", "year/"))]

@@ -119,3 +119,19 @@ def test_config_file_option(tmp_path: Path) -> None:
     p = run(str(EX / "pr-072/base.md"), str(EX / "pr-072/head.md"), "--offline",
             "--config", str(bad), "--format", "json")
     assert any(f["rule"] == "config/invalid" for f in json.loads(p.stdout)["findings"])
+
+
+def test_json_top100_is_null_for_a_list_without_one_and_the_guide_is_read(
+        tmp_path: Path) -> None:
+    pr = ROOT / "tests/fixtures/lists/jason718__awesome-self-supervised-learning/pr-130"
+    p = run(str(pr / "base.md"), str(pr / "head.md"), "--offline", "--format", "json")
+    doc = json.loads(p.stdout)
+    assert doc["top100"] is None
+    assert not [f for f in doc["findings"] if f["rule"].startswith(("top100/", "year/"))]
+    assert "top-100" not in run(str(pr / "base.md"), str(pr / "head.md"), "--offline").stdout
+    base = tmp_path / "README.md"
+    base.write_text((pr / "base.md").read_text())
+    (tmp_path / "CONTRIBUTING.md").write_text("Please do not add new sections.\n")
+    p = run(str(base), str(pr / "head.md"), "--offline", "--format", "json")
+    [f] = [f for f in json.loads(p.stdout)["findings"] if f["rule"] == "section/new-section"]
+    assert f["severity"] == "error" and p.returncode == 1

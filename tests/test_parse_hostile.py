@@ -102,3 +102,13 @@ def test_five_thousand_identical_lines_are_duplicates_once_each() -> None:
     r = review(base, head)
     dups = [f for f in r.findings if f.rule == "duplicate/entry"]
     assert len(dups) == 4_999 and dups[0].line == 4 and "line 3" in dups[0].message
+
+
+def test_first_list_lines_with_crafted_runs_read_in_bounded_work() -> None:
+    # Each of these was quadratic in the first list's line reader (issue 12); now read in full.
+    spaced = parse("## P\n- a" + " " * 85_000 + "b (2016), A [[pdf]](http://x/)\n").entries
+    assert spaced[0].year == 2016 and spaced[0].links[0].target == "http://x/"
+    unclosed = parse("## P\n- T (2016), A " + "[[a]](" * 20_000 + "\n").entries
+    assert len(unclosed) == 1 and all(len(lk.target or "") <= 2048 for lk in unclosed[0].links)
+    notes = parse("## P\n- T (2016), A " + "*(" * 20_000 + " [[pdf]](http://x.org)\n").entries
+    assert notes[0].links[-1].target == "http://x.org"

@@ -6,6 +6,7 @@ from bot.awesome.facts import Facts, LinkCheck, LinkStatus
 from bot.awesome.findings import Severity
 from bot.awesome.report import Conclusion
 from bot.awesome.review import review
+from tests.conftest import UPSTREAM, read
 from tests.listkit import (
     ADAM,
     BASE,
@@ -188,11 +189,19 @@ def test_existing_duplicates_on_base_are_not_reported() -> None:
 
 # section/*
 
-def test_new_section_is_an_error_and_rename_a_warning() -> None:
+GUIDE = read(UPSTREAM / "Contributing.md")  # "you are *not* allowed to add ... the sections"
+
+
+def test_new_section_is_a_notice_unless_the_guide_forbids_it_and_rename_a_warning() -> None:
     head = BASE.replace("### More than Top 100", "### Robotics\n" + BATCHNORM +
                         "\n\n### More than Top 100")
-    [f] = rules_of(head)["section/new-section"]
+    [f] = rules_of(head, guide_text=GUIDE)["section/new-section"]
     assert f.severity is Severity.ERROR and '"Robotics"' in f.message
+    [g] = rules_of(head)["section/new-section"]
+    assert g.severity is Severity.NOTICE and "does not allow" not in g.message
+    strict = "rules:\n  section/new-section: error\n"
+    [h] = rules_of(head, config_text=strict)["section/new-section"]
+    assert h.severity is Severity.ERROR
     renamed = BASE.replace("### Language", "### Language Processing")
     found = rules_of(renamed)
     assert "section/new-section" not in found

@@ -48,6 +48,9 @@ async def test_the_newest_job_of_a_pr_wins_whatever_order_announcements_arrive_i
     assert await b.announce("o/r#1", s2) == s2
     assert await a.announce("o/r#1", s1) == s2  # the slower web process cannot go back
     assert await a.newest("o/r#1") == s2 and await a.newest("o/r#2") == 0
+    assert await b.newer_pending("o/r#1", s1)  # a newer head waits: s1 is not current
+    await a.finished("o/r#1", s2)
+    assert not await b.newer_pending("o/r#1", s1)  # it ended: nothing newer is coming
 
 
 async def test_one_lease_per_pr_renewed_only_by_its_holder_and_lost_when_it_goes_silent(
@@ -178,6 +181,15 @@ async def test_a_wait_github_asked_of_one_worker_holds_back_the_others(redis_url
             with pytest.raises(RateLimited):
                 await other.getitem(f"/repos/{OWNER}/{REPO}/pulls/1")
             assert not gh.calls  # worker 2 did not ask GitHub at all
+            gh.add_pull(OWNER, REPO, 2, base_sha="a" * 40, head_sha="b" * 40, files=[])
+            brief = SharedPacers(4, 60, 450, r1).get(2)
+            brief.block(1)  # a short wait is sat out in place: no attempt lost to it
+            await asyncio.sleep(0.1)
+            started = time.monotonic()
+            later = SharedETagAPI(http, token=token, base_url=gh.url,
+                                  pacer=SharedPacers(4, 60, 450, r2).get(2), redis=r2)
+            assert (await later.getitem(f"/repos/{OWNER}/{REPO}/pulls/2"))["number"] == 2
+            assert time.monotonic() - started >= 0.8 and len(gh.calls) == 1
         finally:
             await r1.aclose()
             await r2.aclose()

@@ -115,3 +115,17 @@ async def test_two_workers_review_one_pr_one_head_at_a_time_and_the_newest_wins(
     read2 = min(c.started for c in calls
                 if "/contents/" in c.path and c.query.get("ref") == HEAD2)
     assert read2 >= finished
+
+
+async def test_a_job_waits_out_a_rate_limit_another_worker_was_given_without_asking_github(
+        cluster: Cluster) -> None:
+    base, head = pr_texts("068")
+    Service(cluster.gh, None).add_pr(68, base, head, HEAD1)  # type: ignore[arg-type]
+    await cluster.queue.redis.set("apb:pace:1:blocked", str(time.time() + 2.0))
+    cluster.start_worker()
+    await cluster.review(68, HEAD1)
+    await asyncio.sleep(1.5)
+    assert not cluster.gh.calls  # deferred in Redis: no request, no attempt spent
+    await cluster.until(lambda: any(r["status"] == "completed"
+                                    for r in cluster.gh.check_runs(OWNER, REPO)))
+    assert not any(c.status in (403, 429) for c in cluster.gh.calls)

@@ -1,8 +1,9 @@
 """The whole list's health, not one change: every entry judged as it stands.
 
-Reuses the review's rules (year window, citations, format, links) on every entry, adds the
-list-wide checks (the top-100 count, duplicates across sections, the Distinguished Researchers
-counts), and can write the mechanical format fixes back.
+Reuses the review's rules (the list's declared limits, house style, links) on every entry, adds
+the list-wide checks (the top-N count where there is one, duplicates across sections, the
+Distinguished Researchers counts), applies the config's `rules:` like the review does, and can
+write the mechanical format fixes back, one entry's own lines at a time.
 """
 
 from __future__ import annotations
@@ -11,9 +12,11 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
 
+from bot.awesome.config import DEFAULT_CONFIG, RepoConfig
 from bot.awesome.facts import Facts
 from bot.awesome.findings import Finding, Severity
 from bot.awesome.model import AwesomeList, Entry, SectionKind
+from bot.awesome.profile import Profile, profile_of
 from bot.awesome.rules import _link_findings, _paper, _strong_keys, entry_findings, same_paper
 
 FIXABLE_PREFIX = "format/"
@@ -24,8 +27,8 @@ class Audit:
     """Findings about the whole list, worst first within each line."""
 
     findings: tuple[Finding, ...]
-    top100: int
-    limit: int
+    top100: int | None
+    limit: int | None
     entries: int
 
     def count(self, severity: Severity) -> int:
@@ -50,10 +53,10 @@ def _duplicates(al: AwesomeList) -> Iterable[Finding]:
             first.setdefault(k, e)
 
 
-def _top100(al: AwesomeList) -> Iterable[Finding]:
-    """The top-100 sections against the limit."""
-    n, limit = len(al.top100), al.criteria.top_size
-    if n > limit:
+def _top100(al: AwesomeList, limit: int | None) -> Iterable[Finding]:
+    """The top-N sections against the limit, where the list has one."""
+    n = len(al.top100)
+    if limit is not None and n > limit:
         yield Finding("top100/over-limit", Severity.ERROR, f"The top-100 sections hold {n} "
                       f"entries, {n - limit} over the limit of {limit}. Move the weakest to "
                       "the appendix.", title="top100/over-limit")
@@ -98,29 +101,44 @@ def _about_the_list(f: Finding) -> Finding:
     return f if message == f.message else replace(f, message=message)
 
 
-def audit(al: AwesomeList, facts: Facts, *, links: bool = False) -> Audit:
-    """Judge every entry of the list as it stands."""
-    found: list[Finding] = [*_top100(al), *_duplicates(al), *_researchers(al)]
+def audit(al: AwesomeList, facts: Facts, *, links: bool = False,
+          config: RepoConfig = DEFAULT_CONFIG, profile: Profile | None = None,
+          text: str | None = None, guide: str | None = None) -> Audit:
+    """Judge every entry of the list as it stands, by its own profile and the config's rules."""
+    prof = profile if profile is not None else profile_of(al, config, text, guide)
+    limit = prof.top_size
+    found: list[Finding] = [*_top100(al, limit), *_duplicates(al), *_researchers(al)]
     for e in al.entries:
-        found.extend(entry_findings(e, al, facts))
+        found.extend(entry_findings(e, al, facts, prof, config))
         if links:
             found.extend(_link_findings(e, facts))
     for e in al.strays:
         found.append(Finding("section/unknown", Severity.WARNING, f"{_paper(e)} is outside any "
                              "paper section.", line=e.start_line, end_line=e.end_line,
                              title="section/unknown"))
-    found = [_about_the_list(f) for f in found if not f.rule.startswith("discussion/")]
-    found.sort(key=lambda f: (f.line or 0, f.severity.rank, f.rule))
-    return Audit(tuple(found), len(al.top100), al.criteria.top_size, len(al.entries))
+    kept = []
+    for f in found:
+        sev = config.severity_of(f.rule, f.severity)
+        if sev is not None and not f.rule.startswith("discussion/"):
+            f = _about_the_list(f)
+            kept.append(f if sev is f.severity else replace(f, severity=sev))
+    kept.sort(key=lambda f: (f.line or 0, f.severity.rank, f.rule))
+    return Audit(tuple(kept), None if limit is None else len(al.top100), limit,
+                 len(al.entries))
 
 
 def apply_fixes(text: str, findings: Iterable[Finding]) -> tuple[str, int]:
-    """The README with every mechanical format fix applied, and how many entries changed."""
+    """The README with every mechanical format fix applied, and how many entries changed.
+
+    `findings` are the audit's, switched-off rules already dropped; each suggestion rewrites
+    only its own entry's lines.
+    """
     lines = text.split("\n")
     fixes: dict[tuple[int, int], str] = {}
     for f in findings:
         if f.rule.startswith(FIXABLE_PREFIX) and f.suggestion and f.line:
             fixes.setdefault((f.line, f.end_line or f.line), f.suggestion)
+    fixes = {k: v for k, v in fixes.items() if v != "\n".join(lines[k[0] - 1:k[1]])}
     by_start = {start: (end, new) for (start, end), new in fixes.items()}
     out: list[str] = []
     n = 1

@@ -11,7 +11,8 @@ import re
 
 from bot.awesome.model import Entry, Link, Quirk
 
-_SPARKLES = re.compile(r"\s*:sparkles:\s*")
+_MAX_TARGET = 2048  # an unclosed `(` is read this far, no further
+_MAX_NOTES = 20  # more `*(` than this in one entry is not a list of affiliation notes
 _SIMPLE_TARGET = re.compile(r"([ \t]*)\(([^()]*)\)")
 _TAG = re.compile(r"\[\[([^\[\]\n]*)\]\]")
 _AFFIL_PAREN = re.compile(r"(?<!\*)\*\(([^()*]*(?:\([^()]*\)[^()*]*)*)\)\*(?!\*)")
@@ -52,7 +53,7 @@ def _scan_target(text: str, pos: int) -> tuple[str | None, int, bool]:
     spaced = i > pos
     depth = 0
     j = i
-    while j < len(text):
+    while j < min(len(text), i + _MAX_TARGET):
         ch = text[j]
         if ch == "(":
             depth += 1
@@ -61,7 +62,8 @@ def _scan_target(text: str, pos: int) -> tuple[str | None, int, bool]:
             if depth == 0:
                 return text[i + 1 : j].strip(), j + 1, spaced
         j += 1
-    return text[i + 1 :].strip(), len(text), spaced
+    stop = min(len(text), i + _MAX_TARGET)
+    return text[i + 1 : stop].strip(), stop, spaced
 
 
 def _links(text: str, quirks: set[Quirk]) -> tuple[tuple[Link, ...], int, int]:
@@ -99,7 +101,7 @@ def _affiliations(text: str) -> tuple[str, tuple[str, ...], bool]:
         found.append((m.start(), m.group(1).strip()))
         return " "
 
-    rest = _AFFIL_PAREN.sub(take_paren, text)
+    rest = _AFFIL_PAREN.sub(take_paren, text) if text.count("*(") <= _MAX_NOTES else text
     bare = False
 
     def take_bare(m: re.Match[str]) -> str:
@@ -165,8 +167,9 @@ def read_entry(text: str, *, raw: str, start_line: int, end_line: int, section: 
     `quirks` holds what the caller already noticed about the raw lines; it is extended here.
     `extra` are further Entry fields the caller already knows (style, ids).
     """
-    sparkles = bool(_SPARKLES.search(text))
-    body = _SPARKLES.sub(" ", text).strip() if sparkles else text.strip()
+    sparkles = ":sparkles:" in text
+    body = " ".join(p.strip() for p in text.split(":sparkles:") if p.strip()) if sparkles \
+        else text.strip()
 
     links, first, last = _links(body, quirks)
     if not links:
@@ -236,7 +239,9 @@ def _title_and_authors(text: str) -> tuple[str, str]:
     idx = text.rfind(", ")
     while idx > 0:
         candidate = text[idx + 2 :].strip()
-        if _AUTHORISH.match(candidate) and len(candidate) < 120:
+        if len(candidate) >= 120:
+            break
+        if _AUTHORISH.match(candidate):
             return text[:idx].strip(), _clean_authors(candidate)
         idx = text.rfind(", ", 0, idx)
     return text, ""

@@ -66,12 +66,18 @@ def find_links(text: str) -> tuple[Found, ...]:
 
     Short texts are cached: the reader asks about the same text more than once.
     """
-    return _cached(text) if len(text) < 2048 else _find(text)
+    return _cached(text) if len(text) < 2048 else _cached_long(text)
 
 
 @lru_cache(maxsize=4096)
 def _cached(text: str) -> tuple[Found, ...]:
     """`_find`, remembered."""
+    return _find(text)
+
+
+@lru_cache(maxsize=4)
+def _cached_long(text: str) -> tuple[Found, ...]:
+    """`_find` for the few long texts being read now (at most four kept)."""
     return _find(text)
 
 

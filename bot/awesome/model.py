@@ -25,6 +25,8 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from functools import lru_cache
 
+from bot.awesome.textnorm import fold
+
 
 class SectionKind(StrEnum):
     """What a heading's section holds, and whether it counts toward the top 100."""
@@ -391,7 +393,7 @@ def normalise_title(title: str) -> str:
     t = title
     if not t.isascii():
         t = unicodedata.normalize("NFKD", t)
-        t = "".join(c for c in t if not unicodedata.combining(c))
+        t = fold("".join(c for c in t if not unicodedata.combining(c)))
     t = t.replace("**", "").replace("__", "").casefold()
     t = _PUNCT_RE.sub(" ", t).replace("_", " ")
     return _SPACE_RE.sub(" ", t).strip()

@@ -19,11 +19,10 @@ import re
 from collections.abc import Collection
 from dataclasses import dataclass
 
-import re2
-
 from bot.awesome import fields
 from bot.awesome.blocks import Kind, Node, heading_title, read_blocks
 from bot.awesome.inline import find_links
+from bot.awesome.linear import Pattern
 from bot.awesome.model import (
     DEFAULT_CRITERIA,
     AwesomeList,
@@ -47,26 +46,26 @@ class ReadmeError(ValueError):
     """The input cannot be read as a README; the message says why, for a person."""
 
 
-_TOC_MARKER = re2.compile(r"(?i)more\s+than\s+top\s*\d*")
-_THRESHOLD = re2.compile(
+_TOC_MARKER = Pattern(r"(?i)more\s+than\s+top\s*\d*")
+_THRESHOLD = Pattern(
     r"(?i)^\s*[-*+]\s*\*\*\s*(?P<year>(?:19|20)\d\d)\s*\*\*\s*:\s*\+?\s*(?P<n>\d+)\s*citations?"
     r"(?:\s*\(\s*(?:bold|:sparkles:)\s*\+?\s*(?P<bold>\d+)\s*\))?"
     r"(?:\s*or\s*[\"“*]*(?P<alt>[^\"”*]+)[\"”*]*)?"
 )
-_NEW_RULE = re2.compile(r"(?i)^\s*[-*+]\s*\*\*\s*(<[^*]*)\*\*")
-_OLD_RULE = re2.compile(r"(?i)^\s*[-*+]\s*\*\*\s*~\s*(?P<year>(?:19|20)\d\d)\s*\*\*")
-_WINDOW = re2.compile(r"(?i)from\s+(?P<a>(?:19|20)\d\d)\s+to\s+(?P<b>(?:19|20)\d\d)")
-_TOP_SIZE = re2.compile(r"(?i)top\s+(?P<n>\d{2,4})\b")
-_RESEARCHER = re2.compile(
+_NEW_RULE = Pattern(r"(?i)^\s*[-*+]\s*\*\*\s*(<[^*]*)\*\*")
+_OLD_RULE = Pattern(r"(?i)^\s*[-*+]\s*\*\*\s*~\s*(?P<year>(?:19|20)\d\d)\s*\*\*")
+_WINDOW = Pattern(r"(?i)from\s+(?P<a>(?:19|20)\d\d)\s+to\s+(?P<b>(?:19|20)\d\d)")
+_TOP_SIZE = Pattern(r"(?i)top\s+(?P<n>\d{2,4})\b")
+_RESEARCHER = Pattern(
     r"^[-*+]\s+\[(?P<name>[^\]]+)\]\((?P<url>[^)\s]*)\)\s*,?\s*(?P<rest>.*)$"
 )
-_HTML_TAG = re2.compile(r"<[^<>]*>")
-_ANCHOR = re2.compile(r"(?i)<a\s+(?:name|id)\s*=\s*[\"']?(?P<a>[^\"'>\s]+)")
+_HTML_TAG = Pattern(r"<[^<>]*>")
+_ANCHOR = Pattern(r"(?i)<a\s+(?:name|id)\s*=\s*[\"']?(?P<a>[^\"'>\s]+)")
 _SLUG_DROP = re.compile(r"[^\w\- ]")  # Unicode letters, as GitHub keeps them; no backtracking
-_PAREN_YEAR = re2.compile(r"\((?:19|20)\d\d\)")
-_ITEM_START = re2.compile(r"^\s{0,12}(?:[-*+]|\d{1,9}[.)])(?:\s|$)")
+_PAREN_YEAR = Pattern(r"\((?:19|20)\d\d\)")
+_ITEM_START = Pattern(r"^\s{0,12}(?:[-*+]|\d{1,9}[.)])(?:\s|$)")
 _SAMPLE = 64
-_LINK_DEF = re2.compile(r"^\s{0,3}\[[^\]]+\]:\s*\S")
+_LINK_DEF = Pattern(r"^\s{0,3}\[[^\]]+\]:\s*\S")
 
 _KEYWORDS: tuple[tuple[SectionKind, tuple[str, ...]], ...] = (
     (SectionKind.NEW, ("new paper", "worth reading")),

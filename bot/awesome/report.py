@@ -14,6 +14,7 @@ from bot.awesome.escape import md, md_prose, plain, suggestion_block
 from bot.awesome.facts import Facts
 from bot.awesome.findings import Finding, Severity
 from bot.awesome.model import AwesomeList, SectionKind
+from bot.awesome.profile import NO_PROFILE, Profile
 
 MARKER = "<!-- awesome-papers-bot -->"
 COMMENT_LIMIT = 65_536
@@ -42,6 +43,7 @@ class Label(StrEnum):
     NEEDS_DISCUSSION = "needs-discussion"
     FORMAT = "format"
     DUPLICATE = "duplicate"
+    CRITERIA_CHANGED = "criteria-changed"
     MEETS_CRITERIA = "meets-criteria"
 
 
@@ -85,9 +87,9 @@ class Review:
     labels: tuple[str, ...]
     annotations: tuple[Annotation, ...]
     diff: ListDiff
-    top100_base: int
-    top100_head: int
-    limit: int
+    top100_base: int | None
+    top100_head: int | None
+    limit: int | None
     path: str = "README.md"
 
 
@@ -149,6 +151,8 @@ def labels_of(findings: tuple[Finding, ...], diff: ListDiff, cfg: RepoConfig) ->
         want.append(Label.FORMAT)
     if "duplicate/entry" in rules:
         want.append(Label.DUPLICATE)
+    if "criteria/changed" in rules:
+        want.append(Label.CRITERIA_CHANGED)
     if diff.added and not any(f.severity in (Severity.ERROR, Severity.WARNING)
                               for f in findings):
         want.append(Label.MEETS_CRITERIA)
@@ -162,7 +166,7 @@ def _source_link(source: str, url: str) -> str:
     return md(source)
 
 
-def _row(change: EntryChange, head: AwesomeList, facts: Facts,
+def _row(change: EntryChange, profile: Profile, facts: Facts,
          by_line: dict[int, list[Finding]]) -> str:
     """One table row for an added, moved or removed paper."""
     e = change.entry
@@ -171,7 +175,8 @@ def _row(change: EntryChange, head: AwesomeList, facts: Facts,
     if change.kind is ChangeKind.MOVED and change.before_section is not None:
         where = f"{md(change.before_section.title, limit=40)} → {where}"
     cite = facts.citation_for(e)
-    th = head.criteria.threshold_for(e.year) if sec.kind is SectionKind.TOP100 else None
+    limits = profile.limits
+    th = limits.threshold_for(e.year) if limits and sec.kind is SectionKind.TOP100 else None
     cites = (f"{cite.count:,} ({_source_link(cite.source, cite.url)})" if cite
              else ("offline" if facts.offline else "unverified"))
     needs = f"{th.citations:,}+" if th else "—"
@@ -197,15 +202,25 @@ def _finding_line(f: Finding) -> str:
 
 def render_summary(*, findings: tuple[Finding, ...], diff: ListDiff, head: AwesomeList,
                    facts: Facts, conclusion: Conclusion, headline: str,
-                   counts: tuple[int, int, int]) -> str:
-    """The markdown summary comment, within GitHub's comment size limit."""
-    base_n, head_n, limit = counts
+                   counts: tuple[int, int, int] | None, profile: Profile = NO_PROFILE,
+                   rule_changes: tuple[str, ...] = ()) -> str:
+    """The markdown summary comment, within GitHub's comment size limit.
+
+    `counts` (base, head, limit) is None for a list without a top-N limit.
+    """
     icon = {Conclusion.FAILURE: "❌", Conclusion.NEUTRAL: "⚠️", Conclusion.SUCCESS: "✅"}
     out = [f"### {icon[conclusion]} awesome-papers: {md(headline, limit=400)}", ""]
-    delta = head_n - base_n
-    sign = f"{delta:+d}" if delta else "unchanged"
-    out.append(f"Top-100 sections: **{base_n} → {head_n}** ({sign}; limit {limit}).")
-    out.append("")
+    if counts is not None:
+        base_n, head_n, limit = counts
+        delta = head_n - base_n
+        sign = f"{delta:+d}" if delta else "unchanged"
+        out.append(f"Top-{limit} sections: **{base_n} → {head_n}** ({sign}; limit {limit}).")
+        out.append("")
+    if rule_changes:
+        out.append("**This change would edit the list's rules** (not applied: the base "
+                   "branch's rules judge it):")
+        out += [f"- {md(c, limit=300)}" for c in rule_changes[:20]]
+        out.append("")
     by_line: dict[int, list[Finding]] = defaultdict(list)
     for f in findings:
         if f.line is not None:
@@ -216,7 +231,7 @@ def render_summary(*, findings: tuple[Finding, ...], diff: ListDiff, head: Aweso
         out += ["| change | paper | section | year | citations | needs | verdict | line |",
                 "|---|---|---|---|---|---|---|---|"]
         shown = rows[:MAX_ROWS]
-        out += [_row(c, head, facts, by_line) for c in shown]
+        out += [_row(c, profile, facts, by_line) for c in shown]
         if len(rows) > len(shown):
             out.append(f"\n*… and {len(rows) - len(shown)} more papers not shown.*")
         out.append("")
@@ -239,16 +254,19 @@ def render_summary(*, findings: tuple[Finding, ...], diff: ListDiff, head: Aweso
             out.append(item)
             used += len(item) + 1
         out.append("")
-    c = head.criteria
-    src = {"readme": "the README", "config": ".github/awesome-papers.yml",
-           "default": "built-in defaults"}.get(c.source, c.source)
-    ths = ", ".join(f"{t.year}: {t.citations:,}+" for t in c.thresholds)
-    out.append(f"<sub>Criteria from {src}: top {c.top_size}, {c.first_year}–{c.last_year}"
-               f"{'; ' + ths if ths else ''}.</sub>")
+    out.append(f"<sub>{rules_line(profile)}</sub>")
     text = "\n".join(out)
     if len(text) > COMMENT_LIMIT - len(MARKER) - 100:
         text = text[: COMMENT_LIMIT - len(MARKER) - 200] + "\n\n*… summary truncated.*"
     return text
+
+
+def rules_line(profile: Profile) -> str:
+    """The list's own rules in one line: what it declares, else what every list gets."""
+    if profile.limits is not None:
+        return f"Criteria from {profile.limits.source}: {profile.limits.describe()}."
+    return ("This list declares no top-N limit, year window or citation thresholds: checked "
+            "for duplicates, links, each section's house style and order.")
 
 
 def line_comments_of(findings: tuple[Finding, ...], path: str,

@@ -6,14 +6,15 @@ applies the rules and renders. `review` does both for callers that already hold 
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
-from bot.awesome.config import DEFAULT_CONFIG, RepoConfig, apply_config, load_config
+from bot.awesome.config import DEFAULT_CONFIG, RepoConfig, load_config
 from bot.awesome.diff import ListDiff, diff
 from bot.awesome.facts import NO_FACTS, Facts
 from bot.awesome.findings import Finding, Severity
 from bot.awesome.model import AwesomeList, Entry, SectionKind
 from bot.awesome.parse import ReadmeError, decode_readme, parse
+from bot.awesome.profile import Profile, counted, pin_structure, profile_of, rule_changes
 from bot.awesome.report import (
     Review,
     annotations_of,
@@ -30,7 +31,11 @@ EMPTY = parse("")
 
 @dataclass(frozen=True, slots=True)
 class Prepared:
-    """Both versions parsed and diffed, plus anything that stopped them being read."""
+    """Both versions parsed and diffed, plus anything that stopped them being read.
+
+    `head` carries the base's structure (criteria, which sections count); `rule_changes` says
+    what the head's own text would have changed of it.
+    """
 
     base: AwesomeList
     head: AwesomeList
@@ -38,15 +43,19 @@ class Prepared:
     config: RepoConfig
     path: str
     problems: tuple[Finding, ...] = ()
+    profile: Profile = field(default_factory=Profile)
+    rule_changes: tuple[str, ...] = ()
 
     def citation_entries(self) -> tuple[Entry, ...]:
-        """Entries whose citation counts the rules need."""
-        if self.problems:
+        """Entries whose citation counts the rules need: none where the list sets no
+        thresholds."""
+        limits = self.profile.limits
+        if self.problems or limits is None or not limits.thresholds:
             return ()
         wanted = [c.entry for c in changes_needing_facts(self.diff)
                   if c.section.kind is SectionKind.TOP100]
-        limit = self.head.criteria.top_size
-        if len(self.head.top100) > max(limit, len(self.base.top100)):
+        limit = limits.top_size
+        if limit is not None and len(self.head.top100) > max(limit, len(self.base.top100)):
             for c in self.diff.added + self.diff.moved:
                 if c.section.kind is SectionKind.TOP100:
                     wanted.extend(self.head.in_section(c.entry.section))
@@ -59,7 +68,8 @@ class Prepared:
         return tuple(c.entry for c in self.diff.added + self.diff.changed)
 
 
-def _read(text: str | bytes | None, which: str, path: str) -> tuple[AwesomeList, Finding | None]:
+def _read(text: str | bytes | None, which: str, path: str,
+          cfg: RepoConfig = DEFAULT_CONFIG) -> tuple[AwesomeList, Finding | None]:
     """Parse one side, turning unreadable input into a finding."""
     if text is None:
         if which == "base":
@@ -68,7 +78,7 @@ def _read(text: str | bytes | None, which: str, path: str) -> tuple[AwesomeList,
                               "change (deleted or moved); the list needs it.", title=path)
     try:
         s = decode_readme(text) if isinstance(text, bytes) else text
-        al = parse(s)
+        al = parse(s, sections=cfg.sections, top100=cfg.top100_sections)
     except ReadmeError as exc:
         return EMPTY, Finding("readme/unreadable", Severity.ERROR,
                               f"{path} ({which}) cannot be read: {exc}.", title=path)
@@ -80,25 +90,37 @@ def _read(text: str | bytes | None, which: str, path: str) -> tuple[AwesomeList,
 
 def prepare(base: str | bytes | None, head: str | bytes | None, *,
             config_text: str | None = None, config: RepoConfig | None = None,
-            path: str = "README.md") -> Prepared:
-    """Parse both versions, apply the repository config, and diff them."""
+            path: str = "README.md", guide_text: str | None = None) -> Prepared:
+    """Parse both versions, apply the repository config, and diff them.
+
+    The list's rules and structure come from the base (README, config, contributing guide
+    `guide_text`) only: the head is read with them, whatever its own text says.
+    """
     cfg = config if config is not None else load_config(config_text)
-    b, b_err = _read(base, "base", path)
-    h, h_err = _read(head, "head", path)
-    b, h = apply_config(b, cfg), apply_config(h, cfg)
+    b, b_err = _read(base, "base", path, cfg)
+    h, h_err = _read(head, "head", path, cfg)
     problems = tuple(f for f in (b_err, h_err) if f is not None)
-    return Prepared(b, h, ListDiff() if problems else diff(b, h), cfg, path, problems)
+    base_text = base.decode("utf-8", "replace") if isinstance(base, bytes) else base
+    prof = profile_of(b, cfg, base_text, guide_text)
+    b, h = counted(b, prof), counted(h, prof)
+    changes = rule_changes(b, h) if not problems else ()
+    h = pin_structure(h, b) if base is not None and not problems else h
+    return Prepared(b, h, ListDiff() if problems else diff(b, h), cfg, path, problems, prof,
+                    changes)
 
 
 def conclude(p: Prepared, facts: Facts = NO_FACTS, *,
              commentable: frozenset[int] | None = None) -> Review:
     """Apply the rules to a prepared change and render the review."""
-    findings = p.problems or run_rules(Context(p.base, p.head, p.diff, facts, p.config))
-    counts = (len(p.base.top100), len(p.head.top100), p.head.criteria.top_size)
+    findings = p.problems or run_rules(Context(p.base, p.head, p.diff, facts, p.config,
+                                               p.profile, p.rule_changes))
+    limit = p.profile.top_size
+    counts = None if limit is None else (len(p.base.top100), len(p.head.top100), limit)
     conclusion = conclusion_of(findings)
     headline = headline_of(findings, p.diff)
     summary = render_summary(findings=findings, diff=p.diff, head=p.head, facts=facts,
-                             conclusion=conclusion, headline=headline, counts=counts)
+                             conclusion=conclusion, headline=headline, counts=counts,
+                             profile=p.profile, rule_changes=p.rule_changes)
     if commentable is None:
         commentable = frozenset(
             n for c in p.diff.added + p.diff.moved + p.diff.changed for n in c.entry.lines)
@@ -106,16 +128,18 @@ def conclude(p: Prepared, facts: Facts = NO_FACTS, *,
         conclusion=conclusion, headline=headline, summary_markdown=summary, findings=findings,
         line_comments=line_comments_of(findings, p.path, commentable),
         labels=labels_of(findings, p.diff, p.config), annotations=annotations_of(findings, p.path),
-        diff=p.diff, top100_base=counts[0], top100_head=counts[1], limit=counts[2], path=p.path,
+        diff=p.diff, top100_base=counts[0] if counts else None,
+        top100_head=counts[1] if counts else None, limit=limit, path=p.path,
     )
 
 
 def review(base: str | bytes | None, head: str | bytes | None, *, facts: Facts = NO_FACTS,
            config_text: str | None = None, config: RepoConfig | None = None,
-           path: str = "README.md", commentable: frozenset[int] | None = None) -> Review:
+           path: str = "README.md", commentable: frozenset[int] | None = None,
+           guide_text: str | None = None) -> Review:
     """The whole pipeline for callers that already hold the facts."""
-    return conclude(prepare(base, head, config_text=config_text, config=config, path=path),
-                    facts, commentable=commentable)
+    return conclude(prepare(base, head, config_text=config_text, config=config, path=path,
+                            guide_text=guide_text), facts, commentable=commentable)
 
 
 __all__ = ["DEFAULT_CONFIG", "Prepared", "Review", "conclude", "prepare", "review"]

@@ -1,8 +1,10 @@
 """The list's criteria as small rules, each with a stable id, a severity and a helpful message.
 
-Rules judge what a change adds, moves or edits. For a moved or edited entry, a finding that the
-same rule also makes about the entry as it stood on the base branch is dropped: it is not the
-contributor's doing.
+Rules judge what a change adds, moves or edits, by the list's own profile (learned from the
+base branch): the top-N limit, year window and citation thresholds only where the list declares
+them; duplicates, links, house style and order everywhere. For a moved or edited entry, a finding
+that the same rule also makes about the entry as it stood on the base branch is dropped: it is
+not the contributor's doing.
 """
 
 from __future__ import annotations
@@ -12,12 +14,24 @@ from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
 
-from bot.awesome.canonical import canonical_line, house_style
-from bot.awesome.config import RepoConfig
+from bot.awesome.config import DEFAULT_CONFIG, RepoConfig
 from bot.awesome.diff import ChangeKind, EntryChange, ListDiff
 from bot.awesome.facts import Facts, LinkStatus
 from bot.awesome.findings import Finding, Severity
 from bot.awesome.model import AwesomeList, Entry, Quirk, Section, SectionKind, normalise_title
+from bot.awesome.profile import (
+    AUTHOR_EXAMPLES,
+    LINK_EXAMPLES,
+    NO_PROFILE,
+    YEAR_EXAMPLES,
+    Limits,
+    Order,
+    Profile,
+    Style,
+    author_count,
+    features,
+)
+from bot.awesome.render import RELINKABLE, Aspect, first_author, restyle
 
 E, W, N = Severity.ERROR, Severity.WARNING, Severity.NOTICE
 
@@ -41,7 +55,9 @@ RULES: tuple[RuleSpec, ...] = (
     RuleSpec("citations/unverified", W, "no citation count could be found"),
     RuleSpec("citations/mismatch", W, "the linked record's title is another paper's"),
     RuleSpec("duplicate/entry", E, "the paper is already on the list"),
-    RuleSpec("section/new-section", E, "the change adds a section heading"),
+    RuleSpec("criteria/changed", N, "the change edits the list's rules or which sections count"),
+    RuleSpec("section/new-section", N, "the change adds a section heading (an error where the "
+             "list forbids new sections)"),
     RuleSpec("section/renamed", W, "the change renames a section heading"),
     RuleSpec("section/removed", W, "the change removes a section heading"),
     RuleSpec("section/unknown", W, "a paper line outside any paper section"),
@@ -61,6 +77,10 @@ RULES: tuple[RuleSpec, ...] = (
     RuleSpec("format/affiliation", W, "an affiliation note not written `*(Name)*` before the link"),
     RuleSpec("format/author-list", W, "more than two authors written out"),
     RuleSpec("format/house-style", W, "bold title where the section has none, or the reverse"),
+    RuleSpec("format/link-form", W, "links written unlike the section's, e.g. `[pdf](url)`"),
+    RuleSpec("format/year-form", W, "the year written unlike the section's, e.g. `(2016)`"),
+    RuleSpec("format/author-form", W, "authors written unlike the section's, e.g. in italics"),
+    RuleSpec("order/out-of-place", W, "an entry out of its section's year or title order"),
     RuleSpec("link/prefer-pdf", N, "an arXiv abstract link where the PDF link is preferred"),
     RuleSpec("link/dead", E, "a link answers 404 or 410"),
     RuleSpec("link/unreachable", W, "a link could not be reached"),
@@ -108,13 +128,15 @@ _QUIRK_RULES: dict[Quirk, tuple[str, str, bool]] = {
 
 @dataclass(frozen=True, slots=True)
 class Context:
-    """Everything the rules look at."""
+    """Everything the rules look at; `profile` and `rule_changes` come from the base only."""
 
     base: AwesomeList
     head: AwesomeList
     diff: ListDiff
     facts: Facts
     config: RepoConfig
+    profile: Profile = NO_PROFILE
+    rule_changes: tuple[str, ...] = ()
 
 
 def _where(section: Section) -> str:
@@ -133,97 +155,126 @@ def _fits_alternative(section: Section, alternative: str | None) -> bool:
     return bool(alternative) and normalise_title(section.title) == normalise_title(alternative)
 
 
-def _author_count(authors: str) -> int:
-    """How many authors are written out (`et al.` counts as one more)."""
-    if not authors:
-        return 0
-    core = re.sub(r"\bet\.? al\.?", "", authors)
-    names = [p for p in re.split(r",|\band\b|&", core) if p.strip()]
-    return len(names)
+# Quirks that are wrong in any list; the others measure an entry against the contributing
+# guide's one-line format and apply only in sections that keep it.
+_ANY_SHAPE = frozenset({Quirk.EMPTY_LINK, Quirk.TAG_WITHOUT_URL, Quirk.NO_LINK,
+                        Quirk.LINK_NOT_URL, Quirk.SPACE_BEFORE_URL,
+                        Quirk.LINK_BROKEN_ACROSS_LINES})
+_LINK_RULES = frozenset({"format/empty-link", "format/missing-url", "format/link-not-url",
+                         "format/no-link"})
+_URLISH = re.compile(r"https?://", re.IGNORECASE)
 
 
-def _first_author(authors: str) -> str:
-    """The first author, for `A. Author et al.`."""
-    return re.split(r",|\band\b|&", authors)[0].strip()
-
-
-def _suggest(entry: Entry, bold: bool, authors: str | None = None) -> str | None:
-    """The canonical line when it differs from what is there."""
-    e = entry if authors is None else replace(entry, authors=authors)
-    line = canonical_line(e, bold=bold)
-    return line if line and line != entry.raw else None
-
-
-def _house_bold(al: AwesomeList, entry: Entry) -> bool | None:
-    """The section's house style from its other entries; None when they do not say clearly."""
-    return house_style(al.bold_count(entry.section) - entry.bold,
-                       len(al.in_section(entry.section)) - 1)
-
-
-def entry_findings(entry: Entry, al: AwesomeList, facts: Facts) -> list[Finding]:
-    """What the rules say about one entry where it stands."""
-    section = al.sections[entry.section]
-    c = al.criteria
-    out: list[Finding] = []
-    at = {"line": entry.start_line, "end_line": entry.end_line}
-    house = _house_bold(al, entry)
-    bold = entry.bold if house is None else house
-    fix = _suggest(entry, bold)
-    many = _author_count(entry.authors) > 2 and "et al" not in entry.authors
-    if many:
-        fix = _suggest(entry, bold, f"{_first_author(entry.authors)} et al.")
-    seen_rules: set[str] = set()
+def _quirks(entry: Entry, style: Style) -> list[tuple[str, str, bool]]:
+    """The entry's quirks that apply in its section: (rule, message, mechanical), one per rule."""
+    out: dict[str, tuple[str, str, bool]] = {}
     for quirk in sorted(entry.quirks, key=lambda q: q.value):
-        if quirk not in _QUIRK_RULES:
-            continue
-        rule, msg, mechanical = _QUIRK_RULES[quirk]
-        if rule in seen_rules:
-            continue
-        seen_rules.add(rule)
-        out.append(Finding(rule, W, msg, suggestion=fix if mechanical else None,
-                           title=rule, **at))
-    if many:
-        out.append(Finding("format/author-list", W, "The guide asks for the first author only "
-                           f"when there are more than two: write `{_first_author(entry.authors)}"
-                           " et al.`.", suggestion=fix, title="format/author-list", **at))
-    if house is not None and entry.bold != house:
-        style = "bold titles" if bold else "plain titles (no bold)"
-        out.append(Finding("format/house-style", W, f"{_where(section)} uses {style}; write this "
-                           "entry the same way.", suggestion=fix, title="format/house-style",
-                           **at))
-    if any(lk.target and re.search(r"arxiv\.org/abs/", lk.target, re.I) for lk in entry.links):
-        out.append(Finding("link/prefer-pdf", N, "The guide prefers a direct PDF link: use "
-                           "`arxiv.org/pdf/...` instead of the abstract page.", suggestion=fix,
-                           title="link/prefer-pdf", **at))
+        if quirk in _QUIRK_RULES and (style.guide or quirk in _ANY_SHAPE):
+            rule = _QUIRK_RULES[quirk]
+            out.setdefault(rule[0], rule)
+    return list(out.values())
 
+
+def _fix(entry: Entry, style: Style, quirks: list[tuple[str, str, bool]],
+         cfg: RepoConfig) -> str | None:
+    """The entry rewritten in its section's style, changing only what enabled rules ask.
+
+    The guide's canonical line also mends every mechanical quirk at once, so it is offered only
+    when none of those quirks' rules is switched off.
+    """
+    if style.guide and not all(cfg.enabled(rule) for rule, _, mech in quirks if mech):
+        return None
+    return restyle(entry, style, frozenset(a for a in Aspect if cfg.enabled(a.value)))
+
+
+def entry_findings(entry: Entry, al: AwesomeList, facts: Facts, profile: Profile,
+                   cfg: RepoConfig = DEFAULT_CONFIG) -> list[Finding]:
+    """What the rules say about one entry where it stands, by its section's house style."""
+    section = al.sections[entry.section]
+    style = profile.style_of(al, section)
+    at = {"line": entry.start_line, "end_line": entry.end_line}
+    quirks = _quirks(entry, style)
+    fixed: list[str | None] = []
+
+    def fix() -> str | None:  # rendered once, and only for an entry with a mechanical finding
+        if not fixed:
+            fixed.append(_fix(entry, style, quirks, cfg))
+        return fixed[0]
+
+    out = [Finding(rule, W, msg, suggestion=fix() if mech else None, title=rule, **at)
+           for rule, msg, mech in quirks]
+    said = {f.rule for f in out}
+
+    def add(rule: str, message: str, severity: Severity = W, mechanical: bool = True) -> None:
+        out.append(Finding(rule, severity, message, suggestion=fix() if mechanical else None,
+                           title=rule, **at))
+
+    if not said & _LINK_RULES and not any(lk.target for lk in entry.links) \
+            and not _URLISH.search(entry.raw[:20_000]):
+        add("format/no-link", "The entry has no link: add one that points to the paper.",
+            mechanical=False)
+    if not style.guide and entry.year is None and style.year_form is not None:
+        add("format/missing-year", f"The entries of {_where(section)} give their year (as "
+            f"`{YEAR_EXAMPLES[style.year_form]}`): add this paper's.", mechanical=False)
+    feats = features(entry) if style.year_form or style.link_form or style.author_form \
+        else None
+    if feats and feats.year_form and style.year_form and feats.year_form is not style.year_form \
+            and "format/year-parentheses" not in said:
+        add("format/year-form", f"{_where(section)} writes years as "
+            f"`{YEAR_EXAMPLES[style.year_form]}`; write this entry's year the same way.",
+            mechanical=False)
+    if feats and feats.link_form and style.link_form and feats.link_form is not style.link_form:
+        add("format/link-form", f"{_where(section)} writes links as "
+            f"`{LINK_EXAMPLES[style.link_form]}`; write this entry's links the same way.",
+            mechanical=feats.link_form in RELINKABLE and style.link_form in RELINKABLE)
+    if feats and feats.author_form and style.author_form \
+            and feats.author_form is not style.author_form:
+        add("format/author-form", f"{_where(section)} writes authors as "
+            f"{AUTHOR_EXAMPLES[style.author_form]}; write this entry's the same way.",
+            mechanical=False)
+    many = author_count(entry.authors) > 2 and "et al" not in entry.authors
+    if many and (style.guide or style.et_al is True):
+        ask = "The guide asks for" if style.guide else f"{_where(section)} writes"
+        add("format/author-list", f"{ask} the first author only when there are more than "
+            f"two: write `{first_author(entry.authors)} et al.`.")
+    if style.bold is not None and entry.bold != style.bold:
+        kind = "bold titles" if style.bold else "plain titles (no bold)"
+        add("format/house-style", f"{_where(section)} uses {kind}; write this entry the "
+            "same way.")
+    if style.guide and any(lk.target and re.search(r"arxiv\.org/abs/", lk.target, re.I)
+                           for lk in entry.links):
+        add("link/prefer-pdf", "The guide prefers a direct PDF link: use "
+            "`arxiv.org/pdf/...` instead of the abstract page.", N)
+    limits = profile.limits
+    if limits is None:
+        return out
     if section.kind is SectionKind.NEW:
-        out.append(Finding("discussion/new-paper", N, f"{_paper(entry)} goes to "
-                           f"{_where(section)}, which takes recent papers ({c.new_papers_rule}) "
-                           "by discussion: say in the PR why it is worth reading.",
-                           title="discussion/new-paper", **at))
+        add("discussion/new-paper", f"{_paper(entry)} goes to {_where(section)}, which takes "
+            f"recent papers ({limits.new_papers_rule}) by discussion: say in the PR why it is "
+            "worth reading.", N, mechanical=False)
     elif section.kind is SectionKind.OLD:
-        out.append(Finding("discussion/old-paper", N, f"{_paper(entry)} goes to "
-                           f"{_where(section)}, which takes papers from before "
-                           f"{c.old_papers_before} by discussion: say in the PR why it belongs.",
-                           title="discussion/old-paper", **at))
+        add("discussion/old-paper", f"{_paper(entry)} goes to {_where(section)}, which takes "
+            f"papers from before {limits.old_papers_before} by discussion: say in the PR why it "
+            "belongs.", N, mechanical=False)
     elif section.kind is SectionKind.TOP100 and entry.year is not None:
-        out.extend(_top100_findings(entry, section, al, facts, at))
+        out.extend(_top100_findings(entry, section, style, facts, limits, at))
     return out
 
 
-def _top100_findings(entry: Entry, section: Section, al: AwesomeList, facts: Facts,
-                     at: dict[str, int]) -> list[Finding]:
-    """Year window and citation thresholds for an entry in a top-100 section."""
-    c = al.criteria
+def _top100_findings(entry: Entry, section: Section, style: Style, facts: Facts,
+                     limits: Limits, at: dict[str, int]) -> list[Finding]:
+    """Year window and citation thresholds for an entry in a counted section, as declared."""
     year = entry.year
     assert year is not None
-    if not c.in_window(year):
-        where = "New papers" if year > c.last_year else "Old Papers"
+    if limits.window is not None and not limits.window[0] <= year <= limits.window[1]:
+        first, last = limits.window
+        scope = f"top {limits.top_size}" if limits.top_size else "list"
+        where = "New papers" if year > last else "Old Papers"
         return [Finding("year/outside-window", E, f"{_paper(entry)} is from {year}, outside the "
-                        f"top 100's window ({c.first_year}-{c.last_year}). Put it in "
+                        f"{scope}'s window ({first}-{last}). Put it in "
                         f'"{where}" instead (by discussion).', title="year/outside-window",
                         **at)]
-    th = c.threshold_for(year)
+    th = limits.threshold_for(year)
     if th is None or _fits_alternative(section, th.alternative):
         return []
     cite = facts.citation_for(entry)
@@ -246,12 +297,13 @@ def _top100_findings(entry: Entry, section: Section, al: AwesomeList, facts: Fac
     out = []
     if cite.count < th.citations:
         alt = (f', or it can go to "{th.alternative}"' if th.alternative else "")
+        goal = f"the top {limits.top_size}" if limits.top_size else "the list"
         out.append(Finding("citations/below-threshold", E, f"{_paper(entry)} has {cite.count:,} "
                            f"citations ({cite.source}); a {year} paper needs {th.citations:,}+ "
-                           f"to enter the top 100{alt}. Wait until it has more citations, or "
+                           f"to enter {goal}{alt}. Wait until it has more citations, or "
                            "propose it for the appendix.", title="citations/below-threshold",
                            **at))
-    highlight = entry.sparkles or (entry.bold and _house_bold(al, entry) is False)
+    highlight = entry.sparkles or (entry.bold and style.bold is False)
     if th.bold is not None and highlight and cite.count < th.bold:
         out.append(Finding("citations/sparkles-unearned", W, f"{_paper(entry)} is highlighted "
                            f"but has {cite.count:,} citations; the list highlights {year} papers "
@@ -283,18 +335,21 @@ def _link_findings(entry: Entry, facts: Facts) -> list[Finding]:
 def _touched_findings(ctx: Context) -> Iterable[Finding]:
     """Entry rules for added, moved and changed entries, minus what the base already had."""
     for change in ctx.diff.touched:
-        found = entry_findings(change.entry, ctx.head, ctx.facts)
+        found = entry_findings(change.entry, ctx.head, ctx.facts, ctx.profile, ctx.config)
         found += _link_findings(change.entry, ctx.facts)
         if change.before is not None:
-            before = {f.rule for f in entry_findings(change.before, ctx.base, ctx.facts)}
+            before = {f.rule for f in entry_findings(change.before, ctx.base, ctx.facts,
+                                                     ctx.profile, ctx.config)}
             before |= {f.rule for f in _link_findings(change.before, ctx.facts)}
             found = [f for f in found if f.rule not in before]
         yield from found
 
 
 def _top100_limit(ctx: Context) -> Iterable[Finding]:
-    """The top-100 sections may not grow past the limit, nor grow further when already over."""
-    limit = ctx.head.criteria.top_size
+    """The top-N sections may not grow past the limit, nor grow further when already over."""
+    limit = ctx.profile.top_size
+    if limit is None:
+        return
     before, after = len(ctx.base.top100), len(ctx.head.top100)
     if after <= limit or after <= before:
         return
@@ -307,7 +362,7 @@ def _top100_limit(ctx: Context) -> Iterable[Finding]:
                "further." if before > limit else "")
     hint = ""
     if anchor is not None:
-        names = weakest(ctx.head, anchor.entry, ctx.facts)
+        names = weakest(ctx.head, anchor.entry, ctx.facts, ctx.profile.limits)
         if names:
             hint = (f" To keep {limit}, move one of these out of {_where(anchor.section)} "
                     "(to the appendix) in the same PR: " + "; ".join(names) + ".")
@@ -320,14 +375,15 @@ def _top100_limit(ctx: Context) -> Iterable[Finding]:
     )
 
 
-def weakest(al: AwesomeList, added: Entry, facts: Facts, n: int = 3) -> list[str]:
+def weakest(al: AwesomeList, added: Entry, facts: Facts, limits: Limits | None,
+            n: int = 3) -> list[str]:
     """Up to `n` entries of the same section to move out: fewest citations per threshold, else
     the oldest."""
     pool = [e for e in al.in_section(added.section) if e.start_line != added.start_line]
 
     def score(e: Entry) -> tuple[int, float, int]:
         cite = facts.citation_for(e)
-        th = al.criteria.threshold_for(e.year)
+        th = limits.threshold_for(e.year) if limits else None
         if cite is not None and th is not None and th.citations:
             return (0, cite.count / th.citations, e.year or 0)
         return (1, float(e.year or 0), e.start_line)
@@ -402,10 +458,13 @@ def _sections(ctx: Context) -> Iterable[Finding]:
     for sc in ctx.diff.sections:
         s = sc.section
         if sc.kind is ChangeKind.ADDED:
-            yield Finding("section/new-section", E, f"This change adds the heading "
-                          f"{_where(s)}; the contributing guide does not allow new sections. "
-                          "Put the entries in an existing section.", line=s.start_line,
-                          end_line=s.start_line, title="section/new-section")
+            forbidden = ctx.profile.new_sections is E
+            yield Finding("section/new-section", ctx.profile.new_sections,
+                          f"This change adds the heading {_where(s)}; " + (
+                              "the contributing guide does not allow new sections. Put the "
+                              "entries in an existing section." if forbidden else
+                              "a maintainer may want to check its name and place."),
+                          line=s.start_line, end_line=s.start_line, title="section/new-section")
         elif sc.kind is ChangeKind.CHANGED and sc.before is not None:
             yield Finding("section/renamed", W, f"This change renames the heading "
                           f"{_where(sc.before)} to {_where(s)}; sections are the maintainers' "
@@ -426,6 +485,69 @@ def _config(ctx: Context) -> Iterable[Finding]:
     for err in ctx.config.errors:
         yield Finding("config/invalid", W, f".github/awesome-papers.yml was ignored in part: "
                       f"{err}. The README's own criteria apply there.", title="config/invalid")
+
+
+def _criteria_changed(ctx: Context) -> Iterable[Finding]:
+    """A change that edits the list's own rules or which sections count: judged by the base's."""
+    if ctx.rule_changes:
+        yield Finding("criteria/changed", N, "This change edits the list's rules: "
+                      + "; ".join(ctx.rule_changes) + ". It is reviewed by the rules on the base "
+                      "branch; a change of the rules is for the maintainers to make on its own.",
+                      title="criteria/changed")
+
+
+def _order_key(order: Order, e: Entry) -> tuple[int, str] | None:
+    """What a section is sorted by, for one entry (None when the entry lacks it)."""
+    if order in (Order.YEAR_UP, Order.YEAR_DOWN):
+        return None if e.year is None else (e.year, "")
+    title = normalise_title(e.title)
+    return (0, title) if title else None
+
+
+def _in_order(order: Order, a: tuple[int, str], b: tuple[int, str]) -> bool:
+    """True when key `a` may come before key `b`."""
+    return a >= b if order is Order.YEAR_DOWN else a <= b
+
+
+MAX_ORDER_FINDINGS = 10  # per section: past that, the section is simply not in order
+
+
+def _out_of_order(ctx: Context) -> Iterable[Finding]:
+    """An entry added to (or moved into) a sorted section at a place its order does not allow.
+
+    Each section's keys are computed once; an entry is checked against its neighbours only.
+    """
+    by_section: dict[int, list[EntryChange]] = {}
+    for change in ctx.diff.added + ctx.diff.moved:
+        by_section.setdefault(change.entry.section, []).append(change)
+    for index, changes in by_section.items():
+        section = ctx.head.sections[index]
+        order = ctx.profile.style_of(ctx.head, section).order
+        if order is Order.NONE:
+            continue
+        keyed = [(o, k) for o in ctx.head.in_section(index)
+                 if (k := _order_key(order, o)) is not None]
+        at = {id(o): i for i, (o, _) in enumerate(keyed)}
+        told = 0
+        for change in changes:
+            e = change.entry
+            i = at.get(id(e))
+            if i is None or told >= MAX_ORDER_FINDINGS:
+                continue
+            key = keyed[i][1]
+            if (i == 0 or _in_order(order, keyed[i - 1][1], key)) and \
+                    (i + 1 == len(keyed) or _in_order(order, key, keyed[i + 1][1])):
+                continue
+            told += 1
+            spot = next((o for o, k in keyed if o is not e and not _in_order(order, k, key)),
+                        None)
+            where = (f"before line {spot.start_line} ({_paper(spot)}"
+                     f"{f', {spot.year}' if spot.year else ''})" if spot is not None
+                     else "at the end of the section")
+            what = f"{e.year}" if order is not Order.TITLE else "its title"
+            yield Finding("order/out-of-place", W, f"{_where(section)} is sorted "
+                          f"{order.value}; {_paper(e)} ({what}) belongs {where}.",
+                          line=e.start_line, end_line=e.end_line, title="order/out-of-place")
 
 
 def _unrecognized(ctx: Context) -> Iterable[Finding]:
@@ -449,7 +571,8 @@ def _unrecognized(ctx: Context) -> Iterable[Finding]:
 
 
 CHECKS: tuple[Callable[[Context], Iterable[Finding]], ...] = (
-    _config, _top100_limit, _duplicates, _sections, _touched_findings, _unrecognized,
+    _config, _criteria_changed, _top100_limit, _duplicates, _sections, _touched_findings,
+    _out_of_order, _unrecognized,
 )
 
 

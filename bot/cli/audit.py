@@ -18,17 +18,19 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from bot.awesome.audit import Audit, apply_fixes, audit
-from bot.awesome.config import apply_config, load_config
+from bot.awesome.config import load_config
 from bot.awesome.escape import md
 from bot.awesome.facts import NO_FACTS, Facts
 from bot.awesome.findings import Severity
-from bot.awesome.model import AwesomeList, SectionKind
+from bot.awesome.model import AwesomeList, Entry, SectionKind
 from bot.awesome.parse import parse
+from bot.awesome.profile import Profile, counted, profile_of
 from bot.cli.check import (
     CITATION_ENVIRONMENT,
     DEFAULT_CONFIG_PATH,
     InputError,
     _decode,
+    read_guide,
     read_source,
 )
 from bot.cli.progress import Progress
@@ -52,9 +54,17 @@ def _fold_offline(a: Audit) -> tuple[Audit, int]:
     return replace(a, findings=kept), len(a.findings) - len(kept)
 
 
-def _facts(al: AwesomeList, args: argparse.Namespace) -> Facts:
-    """Counts for the top-100 entries, and link checks with --links."""
-    if args.offline:
+def _wanted(al: AwesomeList, prof: Profile) -> list[Entry]:
+    """The entries whose citation counts the list's thresholds need (none without any)."""
+    if prof.limits is None or not prof.limits.thresholds:
+        return []
+    return [e for e in al.entries if al.sections[e.section].kind is SectionKind.TOP100]
+
+
+def _facts(al: AwesomeList, args: argparse.Namespace, prof: Profile) -> Facts:
+    """Counts for the top-N entries where the list sets thresholds; link checks with --links."""
+    top = _wanted(al, prof)
+    if args.offline or not (top or args.links):
         return NO_FACTS
     from bot.citations.lookup import gather_facts_sync
     from bot.citations.settings import CitationSettings
@@ -64,17 +74,23 @@ def _facts(al: AwesomeList, args: argparse.Namespace) -> Facts:
         settings = CitationSettings.from_env(os.environ, budget=budget)
     except ValueError as exc:
         raise InputError(str(exc)) from None
-    top = [e for e in al.entries if al.sections[e.section].kind is SectionKind.TOP100]
     return gather_facts_sync(top, settings, check_links=args.links,
                              link_entries=al.entries if args.links else ())
+
+
+def _top(a: Audit, strong: str = "") -> str:
+    """`; top-100 sections: 150 (limit 100)`, or nothing for a list without a top N."""
+    if a.limit is None:
+        return ""
+    return f"; top-{a.limit} sections: {strong}{a.top100}{strong} (limit {a.limit})"
 
 
 def audit_markdown(a: Audit, path: str, unchecked: int = 0) -> str:
     """A report a maintainer can paste into an issue."""
     by_rule = Counter(f.rule for f in a.findings)
     out = [f"## awesome-papers audit of `{md(path)}`", "",
-           f"{a.entries} entries; top-100 sections: **{a.top100}** (limit {a.limit}). "
-           f"{a.count(Severity.ERROR)} errors, {a.count(Severity.WARNING)} warnings, "
+           f"{a.entries} entries{_top(a, '**')}. {a.count(Severity.ERROR)} errors, "
+           f"{a.count(Severity.WARNING)} warnings, "
            f"{a.count(Severity.NOTICE)} notices.", "",
            *([_unchecked_line(unchecked), ""] if unchecked else []),
            "| rule | findings |", "|---|---|"]
@@ -90,8 +106,8 @@ def audit_markdown(a: Audit, path: str, unchecked: int = 0) -> str:
 
 def audit_text(a: Audit, path: str, unchecked: int = 0) -> str:
     """A terminal report."""
-    out = [f"{path}: {a.entries} entries; top-100 sections {a.top100} (limit {a.limit}); "
-           f"{a.count(Severity.ERROR)} errors, {a.count(Severity.WARNING)} warnings"]
+    out = [f"{path}: {a.entries} entries{_top(a)}; {a.count(Severity.ERROR)} errors, "
+           f"{a.count(Severity.WARNING)} warnings"]
     if unchecked:
         out.append(f"{path}: {_unchecked_line(unchecked)}")
     for f in a.findings:
@@ -104,7 +120,8 @@ def audit_text(a: Audit, path: str, unchecked: int = 0) -> str:
 
 def audit_json(a: Audit, unchecked: int = 0) -> dict[str, Any]:
     """The audit as JSON; `citations_not_checked` counts the papers `--offline` left out."""
-    return {"entries": a.entries, "top100": {"count": a.top100, "limit": a.limit},
+    top = None if a.limit is None else {"count": a.top100, "limit": a.limit}
+    return {"entries": a.entries, "top100": top,
             "citations_not_checked": unchecked,
             "findings": [{"rule": f.rule, "severity": f.severity.value, "line": f.line,
                           "end_line": f.end_line, "message": f.message,
@@ -123,13 +140,15 @@ def run_audit(args: argparse.Namespace, stdout: TextIO = sys.stdout,
                                           if Path(DEFAULT_CONFIG_PATH).is_file() else None)
             cfg = load_config(_decode(config_path, read_source(config_path))
                               if config_path else None)
-            al = apply_config(parse(text), cfg)
-            if not args.offline:
-                progress.step(f"audit: looking up the citations of {len(al.top100)} top-100 "
+            al = parse(text, sections=cfg.sections, top100=cfg.top100_sections)
+            prof = profile_of(al, cfg, text, read_guide(args.readme))
+            al = counted(al, prof)
+            if not args.offline and (_wanted(al, prof) or args.links):
+                progress.step(f"audit: looking up the citations of {len(_wanted(al, prof))} "
                               f"papers{' and checking links' if args.links else ''}")
-            facts = _facts(al, args)
+            facts = _facts(al, args, prof)
             progress.step(f"audit: judging {len(al.entries)} entries")
-            result = audit(al, facts, links=args.links)
+            result = audit(al, facts, links=args.links, config=cfg, profile=prof)
     except InputError as exc:
         print(f"error: {exc}", file=err)
         return 2

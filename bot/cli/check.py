@@ -18,6 +18,7 @@ from bot.awesome.diff import EntryChange
 from bot.awesome.facts import NO_FACTS, Facts
 from bot.awesome.findings import Severity
 from bot.awesome.parse import MAX_README_BYTES, ReadmeError, decode_readme
+from bot.awesome.profile import GUIDE_NAMES
 from bot.awesome.report import Conclusion, Review
 from bot.awesome.review import conclude, prepare
 
@@ -53,6 +54,25 @@ def read_source(spec: str) -> bytes:
     if path.exists():
         raise InputError(f"{spec} is not a file")
     raise InputError(f"{spec} does not exist")
+
+
+def read_guide(spec: str) -> str | None:
+    """The contributing guide next to the base README (a file's folder, or `REV:` in git)."""
+    for name in GUIDE_NAMES:
+        if ":" in spec and not Path(spec).exists():
+            rev, _, rel = spec.partition(":")
+            folder = str(Path(rel).parent)
+            candidate = f"{rev}:{name if folder == '.' else f'{folder}/{name}'}"
+        else:
+            path = Path(spec).parent / name
+            if not path.is_file():
+                continue
+            candidate = str(path)
+        try:
+            return decode_readme(read_source(candidate))
+        except (InputError, ReadmeError):
+            continue
+    return None
 
 
 def _display_path(spec: str) -> str:
@@ -112,7 +132,8 @@ def review_json(r: Review, facts: Facts) -> dict[str, Any]:
                       "end_line": f.end_line, "message": f.message, "suggestion": f.suggestion}
                      for f in r.findings],
         "labels": list(r.labels),
-        "top100": {"base": r.top100_base, "head": r.top100_head, "limit": r.limit},
+        "top100": None if r.limit is None else {"base": r.top100_base, "head": r.top100_head,
+                                                "limit": r.limit},
         "citations": {k: {"count": c.count, "source": c.source, "url": c.url}
                       for k, c in facts.citations.items()},
         "lookups_unavailable": list(facts.unavailable),
@@ -135,8 +156,10 @@ def review_text(r: Review, facts: Facts, *, colour: bool) -> str:
     def paint(code: str, s: str) -> str:
         return f"{code}{s}\x1b[0m" if colour else s
 
-    out = [paint(_VERDICT[r.conclusion], f"{r.conclusion.value.upper()}: {_safe(r.headline)}"),
-           f"top-100 sections: {r.top100_base} -> {r.top100_head} (limit {r.limit})"]
+    out = [paint(_VERDICT[r.conclusion], f"{r.conclusion.value.upper()}: {_safe(r.headline)}")]
+    if r.limit is not None:
+        out.append(f"top-{r.limit} sections: {r.top100_base} -> {r.top100_head} "
+                   f"(limit {r.limit})")
     for label, changes in (("added", r.diff.added), ("moved", r.diff.moved),
                            ("removed", r.diff.removed), ("changed", r.diff.changed)):
         for c in changes:
@@ -188,7 +211,8 @@ def run_check(args: argparse.Namespace, stdout: TextIO = sys.stdout) -> int:
                                       if Path(DEFAULT_CONFIG_PATH).is_file() else None)
         if config_path:
             config_text = _decode(config_path, read_source(config_path))
-        prepared = prepare(base, head, config_text=config_text, path=_display_path(args.head))
+        prepared = prepare(base, head, config_text=config_text, path=_display_path(args.head),
+                           guide_text=read_guide(args.base))
         facts = _facts(args, prepared)
     except InputError as exc:
         print(f"error: {exc}", file=sys.stderr)

@@ -207,6 +207,43 @@ def rate_limit_wait(status: int, headers: Mapping[str, str],
     return status == 429, None
 
 
+ETAG_ENTRY_LIMIT = 2 * 1024 * 1024
+"""The largest answer kept for conditional requests: the bot reads no README past 2 MB."""
+ETAG_CACHE_BYTES = 32 * 1024 * 1024
+
+
+def weight(value: object) -> int:
+    """Roughly how many bytes a decoded answer holds (its text, plus a little per value)."""
+    total, stack = 0, [value]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, str | bytes):
+            total += len(item)
+        elif isinstance(item, Mapping):
+            stack.extend(item.keys())
+            stack.extend(item.values())
+        elif isinstance(item, list | tuple):
+            stack.extend(item)
+        total += 8
+    return total
+
+
+class EtagCache(LRUCache):
+    """gidgethub's ETag cache, bounded by size: answers past the bot's 2 MB limit are not kept,
+    and the least recently used go once all together pass `ETAG_CACHE_BYTES`."""
+
+    def __init__(self, maxsize: int = ETAG_CACHE_BYTES,
+                 entry_limit: int = ETAG_ENTRY_LIMIT) -> None:
+        super().__init__(maxsize=maxsize, getsizeof=weight)
+        self.entry_limit = min(entry_limit, maxsize)
+
+    def __setitem__(self, key: str, value: object) -> None:
+        if weight(value) > self.entry_limit:
+            self.pop(key, None)  # an older, smaller answer for the URL is stale now
+            return
+        super().__setitem__(key, value)
+
+
 class BotGitHubAPI(GitHubAPI):
     """A GitHub client for one job: one token, a shared session, cache and pacer."""
 

@@ -22,6 +22,7 @@ from gidgethub import BadRequest, GitHubException
 
 from bot import metrics
 from bot.awesome.facts import NO_FACTS, Facts
+from bot.awesome.profile import GUIDE_NAMES
 from bot.awesome.report import Conclusion, Review
 from bot.awesome.review import conclude, prepare
 from bot.citations.cache import CitationCache
@@ -32,12 +33,21 @@ from bot.github.api import (
     MIN_WAIT,
     BotGitHubAPI,
     CallStats,
+    EtagCache,
     Pacers,
     RateLimited,
     TransientError,
 )
 from bot.github.auth import TokenProvider
-from bot.github.pull import PullRef, added_lines, changed_files, pull_from_api, read_file
+from bot.github.isolation import POOL
+from bot.github.pull import (
+    PullRef,
+    added_lines,
+    changed_files,
+    merge_base,
+    pull_from_api,
+    read_file,
+)
 from bot.github.settings import AuthMode, ServiceSettings
 
 log = logging.getLogger("bot.review")
@@ -102,7 +112,7 @@ class Reviewer:
         self.settings = settings
         self.session = session
         self.tokens = TokenProvider(settings)
-        self.etags: LRUCache[str, Any] = LRUCache(maxsize=500)
+        self.etags: LRUCache[str, Any] = EtagCache()
         self.pacers = Pacers(settings.concurrent_requests, settings.writes_per_minute,
                              settings.creates_per_hour)
         self.citations = citations or CitationSettings.from_env(
@@ -223,7 +233,11 @@ class Reviewer:
                 work = asyncio.ensure_future(self._compute(gh, pr, readme))
                 done, _ = await asyncio.wait({work}, timeout=self.settings.in_progress_after)
                 if not done and check_id is None:
-                    check_id = await self._start(gh, pr, result)
+                    try:
+                        check_id = await self._start(gh, pr, result)
+                    except BaseException:
+                        work.cancel()  # nobody will await it: no "exception never retrieved"
+                        raise
                 computed = await work
                 result.review, result.facts = computed.review, computed.facts
                 newest = None if not is_current() else await pull_from_api(
@@ -347,19 +361,25 @@ class Reviewer:
         """Read both READMEs and the base config, look facts up, review."""
         path = self.settings.readme_path
         config = await read_file(gh, pr, self.settings.config_path, pr.base_sha)
-        base = await read_file(gh, pr, path, pr.base_sha)
+        guide = None  # the contributing guide (it may forbid new sections), from the base too
+        for name in GUIDE_NAMES:
+            if guide is None:
+                guide = await read_file(gh, pr, name, pr.base_sha)
+        base = await read_file(gh, pr, path, await merge_base(gh, pr))
         head = None if readme.get("status") == "removed" else await read_file(
             gh, pr, path, pr.head_sha)
         config_text = config.decode("utf-8", "replace") if isinstance(config, bytes) else config
-        # Parsing and rules are CPU work: off the event loop, so deliveries keep being answered.
-        prepared = await asyncio.to_thread(prepare, base, head, config_text=config_text,
-                                           path=path)
+        # Parsing and rules are CPU work: in worker processes within a time budget
+        # (bot/github/isolation.py), so deliveries and /healthz keep being answered.
+        prepared = await POOL.run(
+            prepare, base, head, config_text=config_text, path=path,
+            guide_text=guide.decode("utf-8", "replace") if isinstance(guide, bytes) else guide)
         facts = NO_FACTS if self.offline else await self.gather(
             prepared.citation_entries(), self.citations, session=self.citation_session,
             cache=self.citation_cache, check_links=self.settings.check_links,
             link_entries=prepared.link_entries())
-        review = await asyncio.to_thread(conclude, prepared, facts,
-                                         commentable=added_lines(readme.get("patch")))
+        review = await POOL.run(conclude, prepared, facts,
+                                commentable=added_lines(readme.get("patch")))
         return _Readme(review, path, facts)
 
     async def _start(self, gh: BotGitHubAPI, pr: PullRef, result: JobResult) -> int | None:

@@ -90,6 +90,21 @@ async def pull_from_api(gh: GitHubAPI, owner: str, repo: str, number: int,
                    data["base"]["ref"], installation_id)
 
 
+async def merge_base(gh: GitHubAPI, pr: PullRef) -> str:
+    """The commit the PR's head branched from: its list is what the PR changes, even when the
+    base branch moved on since. The base commit itself when GitHub cannot compare the two."""
+    try:
+        data = await gh.getitem("/repos/{owner}/{repo}/compare/{base}...{head}{?per_page}",
+                                pr.vars(base=pr.base_sha, head=pr.head_sha, per_page=1))
+    except BadRequest as exc:
+        if exc.status_code in (404, 422):
+            return pr.base_sha
+        raise
+    fork = data.get("merge_base_commit") if isinstance(data, Mapping) else None
+    sha = fork.get("sha") if isinstance(fork, Mapping) else None
+    return sha if isinstance(sha, str) and re.fullmatch(r"[0-9a-f]{7,64}", sha) else pr.base_sha
+
+
 async def changed_files(gh: GitHubAPI, pr: PullRef) -> list[dict[str, Any]]:
     """All files of the pull request (paginated)."""
     return [f async for f in gh.getiter("/repos/{owner}/{repo}/pulls/{number}/files{?per_page}",

@@ -19,12 +19,13 @@ from typing import Any
 
 import aiohttp
 from aiohttp import web
-from gidgethub import BadRequest, ValidationFailure, routing, sansio
+from gidgethub import routing, sansio
 
 from bot import __version__, metrics
 from bot.awesome.report import CHECK_NAME
 from bot.citations.settings import CitationSettings
 from bot.github.deliveries import Deliveries, MemoryDeliveries, QueueUnavailable
+from bot.github.delivery import Refusal, read_delivery, safe_delivery_id
 from bot.github.handler import Reviewer
 from bot.github.jobs import JobRunner, resolve_job, review_job
 from bot.github.journal import SqliteJournal
@@ -156,21 +157,13 @@ async def webhook(request: web.Request) -> web.Response:
     if request.content_length is not None and request.content_length > MAX_BODY_BYTES:
         return _json(413, error="the body is larger than GitHub's 25 MB payload cap")
     try:
-        body = await request.read()
-    except web.HTTPRequestEntityTooLarge:
-        return _json(413, error="the body is larger than GitHub's 25 MB payload cap")
-    headers = {k.lower(): v for k, v in request.headers.items()}
-    headers.pop("x-hub-signature", None)  # SHA-1 signatures are not accepted
-    delivery = headers.get("x-github-delivery", "-")[:100]
-    try:
-        event = sansio.Event.from_http(headers, body, secret=settings.webhook_secret)
-    except ValidationFailure:
-        log.warning("rejected delivery: bad or missing signature", extra={"delivery": delivery})
-        return _json(401, error="bad or missing X-Hub-Signature-256")
-    except BadRequest:
-        return _json(400, error="expected a JSON body (Content-Type: application/json)")
-    except KeyError as exc:
-        return _json(400, error=f"missing header {exc.args[0]}")
+        event = await read_delivery(request, settings.webhook_secret)
+    except Refusal as exc:
+        if exc.status == 401:
+            log.warning("rejected delivery: bad or missing signature", extra={
+                "delivery": safe_delivery_id(request.headers.get("X-GitHub-Delivery"))})
+        return _json(exc.status, error=exc.message)
+    delivery = event.delivery_id
     if not isinstance(event.data, dict):
         return _json(400, error="the JSON body must be an object")
     if not isinstance(event.data.get("action", ""), str):

@@ -1,11 +1,13 @@
 """The jobs worker processes run: the service's own jobs (`bot.github.jobs`), carried by arq.
 
 A job is superseded when a newer one for its PR (its `key`) is queued, unless it is a re-queued
-attempt (that one still runs once, to finish the check run it started). It waits (re-queued a
-second later by arq) while another job holds the PR's lease. While it runs it renews both the
-lease and arq's own claim on the job every `lease / 4` seconds, so when its worker is killed
-another worker re-runs it within one lease. A job GitHub asked to wait (`RetryLater`) is queued
-again for later as its next attempt, freeing the worker meanwhile.
+attempt or a dead worker's job (those still run once, to finish the check run they started);
+while it runs, `is_current()` is False as long as a newer job of its PR is queued and has not
+ended. It waits (re-queued a second later by arq) while another job holds the PR's lease, and
+until GitHub's "wait" for its installation is over. While it runs it renews both the lease and
+arq's own claim on the job every `lease / 4` seconds, so when its worker is killed another
+worker re-runs it within one lease. A job GitHub asked to wait (`RetryLater`) is queued again
+for later as its next attempt, freeing the worker meanwhile.
 """
 
 from __future__ import annotations
@@ -13,6 +15,8 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import random
+import time
 from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
 
@@ -61,25 +65,32 @@ class WorkerRuntime:
 
     async def run(self, job: Job, seq: int, job_id: str) -> str:
         """One attempt: superseded, waiting for the PR's turn, or run."""
-        if job.attempt == 1 and await self.state.newest(job.key) > seq:
-            return self._count("superseded")
+        if (job.attempt == 1 and await self.state.newest(job.key) > seq
+                and not await self.state.was_started(job_id)):  # a dead worker's job finishes
+            return self._count("superseded")                     # what it started
+        wait = await self.state.blocked_until(pacer_key(job)) - time.time()
+        if wait > 0:  # GitHub told another worker to wait: no attempt spent asking again
+            raise Retry(defer=wait + random.uniform(0, min(5.0, wait)))
         if not await self.state.take_lease(job.key, job_id, self.scale.lease):
             raise Retry(defer=TURN_WAIT)
         try:
             await self._renew(job, job_id)
             if await self.state.count_start(job_id) > MAX_STARTS:
                 return await self._abandon(job, job_id)
-            newest = seq
+            newer = await self.state.newer_pending(job.key, seq)
 
             async def beat() -> None:
-                nonlocal newest
+                nonlocal newer
+                renewed = time.monotonic()
                 while True:
-                    await asyncio.sleep(self.scale.beat)
+                    await asyncio.sleep(min(1.0, self.scale.beat))
                     with contextlib.suppress(RedisError, OSError):
-                        await self._renew(job, job_id)
-                        newest = await self.state.newest(job.key)
+                        if time.monotonic() - renewed >= self.scale.beat:
+                            await self._renew(job, job_id)
+                            renewed = time.monotonic()
+                        newer = await self.state.newer_pending(job.key, seq)
 
-            attempt = Attempt(job, lambda: newest <= seq, job.attempt >= self.max_attempts)
+            attempt = Attempt(job, lambda: not newer, job.attempt >= self.max_attempts)
             beating = asyncio.create_task(beat())
             try:
                 await self.runner(attempt)
@@ -87,6 +98,7 @@ class WorkerRuntime:
                 if attempt.last:
                     log.warning("gave up", extra={"delivery": job.delivery, "pr": job.key,
                                                   "reason": exc.reason})
+                    await self.state.finished(job.key, seq)
                     return self._count("gave-up")
                 log.info("deferred", extra={"delivery": job.delivery, "pr": job.key,
                                             "head": job.head, "reason": exc.reason})
@@ -96,6 +108,7 @@ class WorkerRuntime:
                 beating.cancel()
                 with contextlib.suppress(RedisError, OSError):
                     await self.state.forget_starts(job_id)
+            await self.state.finished(job.key, seq)
             return self._count("done")
         finally:
             with contextlib.suppress(RedisError, OSError):
@@ -122,6 +135,15 @@ class WorkerRuntime:
         """Tally an outcome (for logs and tests) and return it."""
         self.outcomes[outcome] = self.outcomes.get(outcome, 0) + 1
         return outcome
+
+
+def pacer_key(job: Job) -> str:
+    """The installation (or, in token mode, the repository) whose pacing the job shares."""
+    task = job.task
+    pr = task.get("pr") if isinstance(task.get("pr"), dict) else None
+    where = pr if pr is not None else task
+    inst = where.get("installation_id")
+    return str(inst or f"{where.get('owner')}/{where.get('repo')}")
 
 
 def pull_of(job: Job) -> PullRef | None:

@@ -55,15 +55,16 @@ class RedisQueue:
         return self._depth
 
     async def enqueue(self, key: str, args: Mapping[str, Any], *, defer: float = 0.0,
-                      seq: int | None = None, attempt: int = 1) -> bool:
-        """Queue one job for PR `key`; False when the queue is full. `seq` keeps a re-queued
-        job's place (a newer head still supersedes it)."""
+                      seq: int | None = None, attempt: int = 1, force: bool = False) -> bool:
+        """Queue one job for PR `key`; False when the queue is full (unless `force`: work
+        accepted once). `seq` keeps a re-queued job's place (a newer head still supersedes
+        it)."""
         if not self.accepting:
             return False
         try:
             if time.monotonic() - self._checked > 1.0 or self._depth >= self.scale.queue_limit:
                 await self.count()
-            if seq is None and self._depth >= self.scale.queue_limit:
+            if seq is None and not force and self._depth >= self.scale.queue_limit:
                 return False
             number = seq if seq is not None else await self.state.next_seq()
             job = await self.redis.enqueue_job(
@@ -85,6 +86,12 @@ class RedisQueue:
         """Queue a job's next attempt `delay` seconds from now, keeping its place among the
         PR's jobs (a newer head still supersedes it)."""
         await self.enqueue(job.key, job_args(job), defer=delay, seq=seq, attempt=job.attempt)
+
+    async def defer(self, job: Job, delay: float) -> None:
+        """Queue a follow-up job (the service's interface), `delay` seconds from now."""
+        again = job.later(delay)
+        await self.enqueue(again.key, job_args(again), defer=delay, attempt=again.attempt,
+                           force=True)
 
     async def reachable(self) -> bool:
         """True when Redis answers (and the depth is fresh)."""

@@ -96,6 +96,18 @@ class SharedState:
         """The highest job number queued for the PR (0 when none is known)."""
         return int(await self.redis.get(f"{PREFIX}newest:{pr_key}") or 0)
 
+    async def finished(self, pr_key: str, seq: int) -> None:
+        """Record that job `seq` of the PR ended (published, superseded, failed: not deferred)."""
+        await self._raise(keys=[f"{PREFIX}done:{pr_key}"], args=[seq, TURN_TTL])
+
+    async def newer_pending(self, pr_key: str, seq: int) -> bool:
+        """True while a newer job than `seq` is queued for the PR and has not ended (the
+        in-process queue's "a newer head waits")."""
+        newest, done = await self.redis.mget([f"{PREFIX}newest:{pr_key}",
+                                              f"{PREFIX}done:{pr_key}"])
+        newest_n, done_n = int(newest or 0), int(done or 0)
+        return newest_n > seq and done_n < newest_n
+
     async def take_lease(self, pr_key: str, owner: str, lease: float) -> bool:
         """Take the PR's lease for `lease` seconds; False while another job holds it."""
         return bool(await self.redis.set(f"{PREFIX}lease:{pr_key}", owner.encode(), nx=True,
@@ -111,6 +123,14 @@ class SharedState:
         """Give the lease back if it is still ours."""
         await self._release(keys=[f"{PREFIX}lease:{pr_key}"], args=[owner])
 
+    async def blocked_until(self, pacer_key: str) -> float:
+        """When GitHub's latest "wait" for an installation ends (epoch seconds; 0: none)."""
+        raw = await self.redis.get(f"{PREFIX}pace:{pacer_key}:blocked")
+        try:
+            return float(raw or 0)
+        except ValueError:
+            return 0.0
+
     async def count_start(self, job_id: str) -> int:
         """How many times this job has started reviewing (a crash loop shows as a high count)."""
         key = f"{PREFIX}starts:{job_id}"
@@ -119,6 +139,10 @@ class SharedState:
             pipe.expire(key, DELIVERY_TTL)
             n, _ = await pipe.execute()
         return int(n)
+
+    async def was_started(self, job_id: str) -> bool:
+        """True when the job started reviewing once and never ended (its worker died)."""
+        return bool(await self.redis.exists(f"{PREFIX}starts:{job_id}"))
 
     async def forget_starts(self, job_id: str) -> None:
         """The job ended (whatever its outcome): its start count is no longer needed."""

@@ -495,6 +495,7 @@ class Repo:
     check_runs: dict[int, dict[str, Any]] = field(default_factory=dict)
     statuses: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
     compares: dict[tuple[str, str], list[dict[str, Any]]] = field(default_factory=dict)
+    merge_bases: dict[tuple[str, str], str] = field(default_factory=dict)
 
     @property
     def full_name(self) -> str:
@@ -889,10 +890,15 @@ class FakeGitHub:
         return copy.deepcopy(self._new_comment(r, number, body, login, kind))
 
     def set_compare(
-        self, owner: str, repo: str, base: str, head: str, files: Iterable[dict[str, Any]]
+        self, owner: str, repo: str, base: str, head: str, files: Iterable[dict[str, Any]],
+        merge_base: str | None = None,
     ) -> None:
-        """What GET /compare/{base}...{head} lists (PR base...head pairs work without this)."""
-        self._repo(owner, repo).compares[(base, head)] = [self._file_entry(f) for f in files]
+        """What GET /compare/{base}...{head} lists (PR base...head pairs work without this), and
+        the commit the head branched from when the base moved on since (`merge_base`)."""
+        r = self._repo(owner, repo)
+        r.compares[(base, head)] = [self._file_entry(f) for f in files]
+        if merge_base is not None:
+            r.merge_bases[(base, head)] = merge_base
 
     # --- tokens --------------------------------------------------------------------------
 
@@ -1910,13 +1916,16 @@ class FakeGitHub:
             return c
 
         html = f"{HTML}/{repo.full_name}/compare/{base}...{head}"
+        fork = repo.merge_bases.get((base, head), base)
+        behind = {"status": "diverged", "behind_by": 1} if fork != base else {}
         out.update(
             url=f"{self.url}/repos/{repo.full_name}/compare/{base}...{head}",
             html_url=html, permalink_url=html, diff_url=html + ".diff", patch_url=html + ".patch",
-            base_commit=at(base), merge_base_commit=at(base), status="ahead", ahead_by=1,
+            base_commit=at(base), merge_base_commit=at(fork), status="ahead", ahead_by=1,
             behind_by=0, total_commits=1, commits=[at(head)],
             files=[self._diff_entry_json(repo, head, f) for f in files][:300],
         )
+        out.update(behind)
         return Reply(200, out)
 
     async def _op_pulls_list_reviews(self, ctx: _Ctx) -> Reply:
