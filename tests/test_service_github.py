@@ -201,6 +201,14 @@ async def test_check_suite_events_review_the_suites_pull_requests(aiohttp_client
     await svc.settle()
     _one_completed_run(gh)
     assert len(gh.comments(OWNER, REPO, 68)) == 1
+    writes = len(gh.writes())
+    status, _ = await svc.deliver("check_suite", payload)  # the same head again
+    await svc.settle()
+    runs = [r for r in gh.check_runs(OWNER, REPO) if r["head_sha"] == HEAD]
+    if action == "requested":  # a push's suite: a head already reviewed is left alone
+        assert len(runs) == 1 and len(gh.writes()) == writes
+    else:  # "Re-run all checks": a new run
+        assert len(runs) == 2 and all(r["status"] == "completed" for r in runs)
 
 
 # 3. Existing runs are found on GitHub, not in memory; annotations are never sent twice.

@@ -61,6 +61,7 @@ class Outcome(StrEnum):
     PUBLISHED = "published"
     NOT_README = "not-readme"
     SUPERSEDED = "superseded"
+    ALREADY_REVIEWED = "already-reviewed"
     DEFERRED = "deferred"
     FAILED = "failed"
 
@@ -205,7 +206,8 @@ class Reviewer:
 
     async def review_once(self, pr: PullRef, *, delivery: str = "-",
                           is_current: Callable[[], bool] = lambda: True, attempt: int = 1,
-                          last: bool = False, new_run: bool = False) -> JobResult:
+                          last: bool = False, new_run: bool = False,
+                          if_unreviewed: bool = False) -> JobResult:
         """One attempt at reviewing one head and publishing the result.
 
         A rate limit (or GitHub unreachable) ends it as DEFERRED with the time to wait; the
@@ -229,6 +231,9 @@ class Reviewer:
                     return result
                 if runs is None and not result.via_status:
                     runs = await publish.our_runs(gh, pr, self.app_id)
+                    if if_unreviewed and any(r.get("status") == "completed" for r in runs):
+                        result.outcome = Outcome.ALREADY_REVIEWED
+                        return result
                     check_id = self._reusable(runs, new_run)
                 work = asyncio.ensure_future(self._compute(gh, pr, readme))
                 done, _ = await asyncio.wait({work}, timeout=self.settings.in_progress_after)

@@ -20,10 +20,13 @@ from bot.github.queue import Attempt, Job, RetryLater, WorkQueue
 log = logging.getLogger("bot.jobs")
 
 
-def review_job(ref: PullRef, delivery: str, *, new_run: bool = False) -> Job:
-    """Review `ref` (a re-run asks for a new check run)."""
-    return Job(ref.key, ref.head_sha, delivery,
-               {"kind": "review", "pr": asdict(ref), "new_run": new_run})
+def review_job(ref: PullRef, delivery: str, *, new_run: bool = False,
+               if_unreviewed: bool = False) -> Job:
+    """Review `ref` (a re-run asks for a new check run; `if_unreviewed`: skip a head the bot
+    already has a completed run on)."""
+    return Job(ref.key, ref.head_sha, delivery, {"kind": "review", "pr": asdict(ref),
+                                                 "new_run": new_run,
+                                                 "if_unreviewed": if_unreviewed})
 
 
 def finish_job(ref: PullRef, delivery: str, reason: str) -> Job:
@@ -33,11 +36,12 @@ def finish_job(ref: PullRef, delivery: str, reason: str) -> Job:
 
 
 def resolve_job(owner: str, repo: str, installation_id: int | None, sha: str, delivery: str,
-                *, number: int | None = None, new_run: bool = False) -> Job:
+                *, number: int | None = None, new_run: bool = False,
+                if_unreviewed: bool = False) -> Job:
     """Find the open PRs of commit `sha` (or PR `number`), then queue their reviews."""
     return Job(f"{owner}/{repo}@{sha}", sha, delivery, {
         "kind": "resolve", "owner": owner, "repo": repo, "installation_id": installation_id,
-        "sha": sha, "number": number, "new_run": new_run})
+        "sha": sha, "number": number, "new_run": new_run, "if_unreviewed": if_unreviewed})
 
 
 class JobRunner:
@@ -59,7 +63,8 @@ class JobRunner:
             ref = PullRef(**task["pr"])
             result = await reviewer.review_once(
                 ref, delivery=job.delivery, is_current=attempt.is_current, attempt=job.attempt,
-                last=attempt.last, new_run=bool(task.get("new_run")))
+                last=attempt.last, new_run=bool(task.get("new_run")),
+                if_unreviewed=bool(task.get("if_unreviewed")))
             if result.outcome is Outcome.DEFERRED:
                 raise RetryLater(result.retry_after or 1.0, "; ".join(result.problems),
                                  count=result.charged)
@@ -89,6 +94,8 @@ class JobRunner:
                                                         "head": task["sha"]})
             for ref in found:
                 await self._queue.submit(review_job(ref, job.delivery,
-                                                    new_run=bool(task.get("new_run"))))
+                                                    new_run=bool(task.get("new_run")),
+                                                    if_unreviewed=bool(
+                                                        task.get("if_unreviewed"))))
             return
         log.warning("unknown job", extra={"delivery": job.delivery, "kind": task.get("kind")})

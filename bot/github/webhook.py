@@ -94,7 +94,7 @@ def _where(event: sansio.Event) -> tuple[str, str, int | None]:
 
 
 def _jobs_for(event: sansio.Event, prs: Any, sha: Any, number: int | None,
-              new_run: bool) -> list[Job]:
+              new_run: bool, if_unreviewed: bool = False) -> list[Job]:
     """Review the PRs a check run or suite names; when it names none (a fork PR), find them."""
     if not isinstance(sha, str) or not re.fullmatch(r"[0-9a-f]{7,64}", sha):
         raise PayloadError("the payload's head_sha is not a commit id")
@@ -105,10 +105,10 @@ def _jobs_for(event: sansio.Event, prs: Any, sha: Any, number: int | None,
                              "base": _map(_map(pr).get("base"))},
             "repository": event.data.get("repository"),
             "installation": event.data.get("installation"),
-        }), event.delivery_id, new_run=new_run) for pr in prs]
+        }), event.delivery_id, new_run=new_run, if_unreviewed=if_unreviewed) for pr in prs]
     owner, name, inst = _where(event)
     return [resolve_job(owner, name, inst, sha, event.delivery_id, number=number,
-                        new_run=new_run)]
+                        new_run=new_run, if_unreviewed=if_unreviewed)]
 
 
 @router.register("check_run", action="rerequested")
@@ -136,8 +136,11 @@ async def _on_suite(event: sansio.Event, sink: list[Job | str],
     if not _ours(_map(suite.get("app")), settings):
         sink.append("check suite of another app")
         return
+    rerun = event.data.get("action") == "rerequested"
+    # `requested` comes with every push, next to pull_request.synchronize: a head already
+    # reviewed is left alone.
     sink.extend(_jobs_for(event, suite.get("pull_requests"), suite.get("head_sha"), None,
-                          event.data.get("action") == "rerequested"))
+                          rerun, if_unreviewed=not rerun))
 
 
 def _json(code: int, **body: Any) -> web.Response:
