@@ -103,7 +103,7 @@ class Pacer:
         if left > 0:
             raise RateLimited(left, "waiting out GitHub's rate limit", asked=False)
 
-    async def wait_briefly(self, longest: float, deadline: float) -> None:
+    async def sit_out(self, longest: float, deadline: float) -> None:
         """Sleep out GitHub's wait when it ends within `longest` seconds and before
         `deadline` (monotonic); else raise RateLimited (the job is re-queued)."""
         left = self.blocked_until - time.time()
@@ -272,7 +272,7 @@ class BotGitHubAPI(GitHubAPI):
             body = SCRUBBER.bytes(body)  # no secret reaches a comment, check run or label
         while True:
             attempt += 1
-            await self.pacer.wait_briefly(self.inline_wait, deadline)
+            await self.pacer.sit_out(self.inline_wait, deadline)
             if method in WRITE_METHODS:
                 await self.pacer.before_write(creates)
             try:
