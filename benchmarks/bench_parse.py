@@ -109,7 +109,7 @@ def main() -> None:
         print(row(name, path.read_text(encoding="utf-8"), 5), flush=True)
     for fam in FAMILIES:
         for size, label in ((256 * 1024, "256 KB"), (1024 * 1024, "1 MB")):
-            print(row(f"synthetic {fam}, {label}", synthetic(fam, size), 1), flush=True)
+            print(row(f"synthetic {fam}, {label}", synthetic(fam, size), 3), flush=True)
     for name, text in CRAFTED.items():
         print(row(name, text, 1), flush=True)
 

@@ -12,7 +12,7 @@ from pathlib import Path
 from bot import __version__
 from bot.awesome.outline import outline
 from bot.awesome.parse import ReadmeError, decode_readme, parse
-from bot.cli import action, audit, check, serve, setup, worker
+from bot.cli import action, audit, check, serve, setup, triage, worker
 from bot.cli.helptext import subcommand
 
 
@@ -55,6 +55,7 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_parser(sub)
     worker.add_parser(sub)
     setup.add_parser(sub)
+    triage.add_parser(sub)
     return p
 
 

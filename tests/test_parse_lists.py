@@ -199,3 +199,16 @@ def test_one_paper_added_to_two_tables_is_one_duplicate() -> None:
     r = review(_text(pr / "base.md"), _text(pr / "head.md"))
     dups = [f for f in r.findings if f.rule == "duplicate/entry"]
     assert [(f.line, "line 60" in f.message) for f in dups] == [(129, True)]
+
+
+def test_config_sections_decide_before_entries_are_read() -> None:
+    text = ("## Notes\n- Read the guide before adding a paper\n- Keep one paper per line\n"
+            "## Papers\n- A paper on graphs (2020), B [[pdf]](https://a.org/a.pdf)\n")
+    plain = parse(text)
+    assert [e.title for e in plain.entries] == ["A paper on graphs"]
+    chosen = parse(text, sections=["Notes"])
+    assert [s.kind for s in chosen.sections] == [SectionKind.PAPERS, SectionKind.OTHER]
+    assert [e.start_line for e in chosen.entries] == [2, 3]
+    assert [e.start_line for e in chosen.strays] == [5]  # said as section/unknown
+    top = parse(text, top100=["papers"])
+    assert [e.title for e in top.top100] == ["A paper on graphs"]

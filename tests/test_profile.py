@@ -231,6 +231,8 @@ def test_fix_keeps_the_lines_of_a_multi_line_entry() -> None:
     ("sections: [1, 2]\n", "`sections` must be a list"),
     ("top_size: 0\n", "whole number"),
     ("a: &a [x, x]\nb: *a\n", "aliases"),
+    ("rules:\n  format/double-spcae: off\n", "unknown rule `format/double-spcae`"),
+    ("rules:\n  nonsense/*: off\n", "unknown rule `nonsense/*`"),
 ])
 def test_config_errors_are_one_line(text: str, why: str) -> None:
     errors = load_config(text).errors
@@ -246,6 +248,12 @@ def test_a_yaml_alias_bomb_is_refused_at_once() -> None:
     cfg = load_config(bomb)
     assert time.perf_counter() - started < 1.0
     assert cfg.errors and "aliases" in cfg.errors[0]
+
+
+def test_known_rules_and_families_are_accepted() -> None:
+    cfg = load_config("rules:\n  format/*: off\n  researchers/count: notice\n"
+                      "  criteria/changed: warning\n  parse/unrecognized: error\n")
+    assert cfg.errors == ()
 
 
 def test_files_globs_say_which_files_hold_the_list() -> None:

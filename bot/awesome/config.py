@@ -38,9 +38,12 @@ class RepoConfig:
     labels: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
     rules: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
     errors: tuple[str, ...] = ()
+    triage_board: bool = True  # one issue listing the open PRs, kept up to date (README)
 
     def severity_of(self, rule: str, default: Severity) -> Severity | None:
         """The configured severity of a rule, None when it is switched off."""
+        if not self.rules:
+            return default
         value = self.rules.get(rule) or self.rules.get(rule.split("/", 1)[0] + "/*")
         if value is None:
             return default
@@ -48,7 +51,7 @@ class RepoConfig:
 
     def enabled(self, rule: str) -> bool:
         """False when the config switches the rule off."""
-        return self.severity_of(rule, Severity.NOTICE) is not None
+        return not self.rules or self.severity_of(rule, Severity.NOTICE) is not None
 
     def label(self, name: str) -> str:
         """A label's configured name."""
@@ -61,7 +64,7 @@ class RepoConfig:
 
 DEFAULT_CONFIG = RepoConfig()
 _KEYS = {"files", "top_size", "years", "thresholds", "top100_sections", "sections", "labels",
-         "rules"}
+         "rules", "triage_board"}
 _SEVERITIES = {s.value for s in Severity} | {RULE_OFF}
 
 
@@ -139,6 +142,12 @@ def _mapping(key: str, m: Any, errors: list[str]) -> MappingProxyType[str, str] 
              if v is not None}
     bad = [k for k, v in clean.items() if v not in _SEVERITIES]
     errors.extend(f"rule `{k}` must be one of error, warning, notice, off" for k in bad)
+    from bot.awesome.rules import KNOWN_RULES  # rules imports this module: named on use
+
+    families = {r.split("/", 1)[0] for r in KNOWN_RULES}
+    unknown = [k for k in clean if k not in bad and k not in KNOWN_RULES
+               and not (k.endswith("/*") and k[:-2] in families)]
+    errors.extend(f"unknown rule `{k:.80}` (see the README's rule table)" for k in unknown)
     return MappingProxyType({k: v for k, v in clean.items() if k not in bad})
 
 
@@ -193,6 +202,11 @@ def load_config(text: str | None) -> RepoConfig:
         values["top100_sections"] = _titles(raw["top100_sections"], "top100_sections", errors)
     if "sections" in raw:
         values["sections"] = _titles(raw["sections"], "sections", errors)
+    if "triage_board" in raw:
+        if isinstance(raw["triage_board"], bool):
+            values["triage_board"] = raw["triage_board"]
+        else:
+            errors.append("`triage_board` must be true or false")
     for key in ("labels", "rules"):
         if key in raw:
             values[key] = _mapping(key, raw[key], errors)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import dataclasses
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from bot.awesome.entry_line import read_entry
 from bot.awesome.identifiers import read_ids
@@ -408,11 +409,20 @@ AUTHOR_COLUMNS = ("authors", "author", "first author")
 
 def _column(cols: tuple[tuple[str, str], ...], names: tuple[str, ...]) -> tuple[str, str] | None:
     """The first (name, cell) whose header is one of `names`, in order of `names`."""
-    by = {clean(h).casefold(): (h, c) for h, c in reversed(cols)}
+    index = _header_index(tuple(h for h, _ in cols))
     for n in names:
-        if n in by:
-            return by[n]
+        if n in index:
+            return cols[index[n]]
     return None
+
+
+@lru_cache(maxsize=256)
+def _header_index(headers: tuple[str, ...]) -> dict[str, int]:
+    """Cleaned, case-folded header name -> its first column (one table's header, cached)."""
+    out: dict[str, int] = {}
+    for i, h in enumerate(headers):
+        out.setdefault(clean(h).casefold(), i)
+    return out
 
 
 def titled_row(src: Source) -> bool:

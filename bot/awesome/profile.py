@@ -110,12 +110,11 @@ class Profile:
     limits: Limits | None = None
     new_sections: Severity = Severity.NOTICE
     styles: Mapping[str, Style] = field(default_factory=lambda: MappingProxyType({}))
-    overall: Style = field(default_factory=Style)
+    overall: Style = field(default_factory=Style)  # `styles` are already filled in from it
 
     def style_of(self, al: AwesomeList, section: Section) -> Style:
         """The house style of a section (by heading path); what it leaves open, the list's."""
-        own = self.styles.get(section_paths(al)[section.index])
-        return self.overall if own is None else own.over(self.overall)
+        return self.styles.get(section_paths(al)[section.index], self.overall)
 
     @property
     def top_size(self) -> int | None:
@@ -294,6 +293,7 @@ def profile_of(base: AwesomeList, cfg: RepoConfig, *texts: str | None) -> Profil
             styles.setdefault(path, learn_style(entries))
     # The whole list's order says nothing of one section's.
     overall = dataclasses.replace(learn_style(base.entries), order=Order.NONE)
+    styles = {path: style.over(overall) for path, style in styles.items()}
     return Profile(
         limits=limits_of(base.criteria, cfg),
         new_sections=Severity.ERROR if forbids_new_sections(*texts) else Severity.NOTICE,

@@ -43,6 +43,7 @@ class Label(StrEnum):
     NEEDS_DISCUSSION = "needs-discussion"
     FORMAT = "format"
     DUPLICATE = "duplicate"
+    CONTESTED = "top100-contested"
     CRITERIA_CHANGED = "criteria-changed"
     MEETS_CRITERIA = "meets-criteria"
 
@@ -149,8 +150,10 @@ def labels_of(findings: tuple[Finding, ...], diff: ListDiff, cfg: RepoConfig) ->
         want.append(Label.NEEDS_DISCUSSION)
     if any(r.startswith("format/") for r in rules):
         want.append(Label.FORMAT)
-    if "duplicate/entry" in rules:
+    if "duplicate/entry" in rules or "duplicate/open-pr" in rules:
         want.append(Label.DUPLICATE)
+    if "top100/contested" in rules:
+        want.append(Label.CONTESTED)
     if "criteria/changed" in rules:
         want.append(Label.CRITERIA_CHANGED)
     if diff.added and not any(f.severity in (Severity.ERROR, Severity.WARNING)

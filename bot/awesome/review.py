@@ -110,10 +110,11 @@ def prepare(base: str | bytes | None, head: str | bytes | None, *,
 
 
 def conclude(p: Prepared, facts: Facts = NO_FACTS, *,
-             commentable: frozenset[int] | None = None) -> Review:
-    """Apply the rules to a prepared change and render the review."""
+             commentable: frozenset[int] | None = None, extra: tuple[Finding, ...] = ()) -> Review:
+    """Apply the rules to a prepared change and render the review (`extra`: findings made
+    outside the rules, such as conflicts with other open pull requests)."""
     findings = p.problems or run_rules(Context(p.base, p.head, p.diff, facts, p.config,
-                                               p.profile, p.rule_changes))
+                                               p.profile, p.rule_changes)) + extra
     limit = p.profile.top_size
     counts = None if limit is None else (len(p.base.top100), len(p.head.top100), limit)
     conclusion = conclusion_of(findings)

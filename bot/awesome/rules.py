@@ -55,6 +55,8 @@ RULES: tuple[RuleSpec, ...] = (
     RuleSpec("citations/unverified", W, "no citation count could be found"),
     RuleSpec("citations/mismatch", W, "the linked record's title is another paper's"),
     RuleSpec("duplicate/entry", E, "the paper is already on the list"),
+    RuleSpec("duplicate/open-pr", W, "another open pull request proposes the same paper"),
+    RuleSpec("top100/contested", W, "open pull requests together grow a full top 100 past it"),
     RuleSpec("criteria/changed", N, "the change edits the list's rules or which sections count"),
     RuleSpec("section/new-section", N, "the change adds a section heading (an error where the "
              "list forbids new sections)"),
@@ -89,6 +91,9 @@ RULES: tuple[RuleSpec, ...] = (
              "was read as no entry"),
 )
 RULE_IDS = frozenset(r.id for r in RULES)
+# Every id a config may name: the review's rules and those of the audit and the pipeline.
+KNOWN_RULES = RULE_IDS | {"researchers/count", "readme/missing", "readme/empty",
+                          "readme/unreadable"}
 
 _QUIRK_RULES: dict[Quirk, tuple[str, str, bool]] = {
     Quirk.EMPTY_LINK: ("format/empty-link", "The link `[[pdf]]()` is empty: put the paper's "
@@ -175,6 +180,9 @@ def _quirks(entry: Entry, style: Style) -> list[tuple[str, str, bool]]:
     return list(out.values())
 
 
+ALL_ASPECTS = frozenset(Aspect)
+
+
 def _fix(entry: Entry, style: Style, quirks: list[tuple[str, str, bool]],
          cfg: RepoConfig) -> str | None:
     """The entry rewritten in its section's style, changing only what enabled rules ask.
@@ -182,9 +190,11 @@ def _fix(entry: Entry, style: Style, quirks: list[tuple[str, str, bool]],
     The guide's canonical line also mends every mechanical quirk at once, so it is offered only
     when none of those quirks' rules is switched off.
     """
-    if style.guide and not all(cfg.enabled(rule) for rule, _, mech in quirks if mech):
+    if cfg.rules and style.guide and not all(cfg.enabled(rule) for rule, _, mech in quirks
+                                             if mech):
         return None
-    return restyle(entry, style, frozenset(a for a in Aspect if cfg.enabled(a.value)))
+    return restyle(entry, style, ALL_ASPECTS if not cfg.rules
+                   else frozenset(a for a in Aspect if cfg.enabled(a.value)))
 
 
 def entry_findings(entry: Entry, al: AwesomeList, facts: Facts, profile: Profile,

@@ -34,6 +34,7 @@ if TYPE_CHECKING:  # the HTTP stack is imported on use: `--help` and `check` do 
     from bot.github.handler import JobResult
 
 EVENTS = ("pull_request", "pull_request_target")
+BOARD_EVENTS = ("schedule", "workflow_dispatch")  # these update the triage board
 FAIL_ON = ("error", "warning", "never")
 REPORT_NAME = "awesome-papers-report.json"
 ENVIRONMENT = (
@@ -209,6 +210,13 @@ def _publish_step(env: Mapping[str, str], out: TextIO, result: JobResult,
         "added": str(len(review.diff.added)), "report": str(_report(env, result))})
 
 
+def _board(env: Mapping[str, str], out: TextIO) -> int:
+    """On a schedule or a manual run: rewrite the repository's triage board issue."""
+    from bot.cli.triage import run_board_action
+
+    return run_board_action(env, out)
+
+
 def run_action(args: argparse.Namespace, out: TextIO = sys.stdout) -> int:
     """Run the review for the workflow's event; see the module docstring for exit codes."""
     from bot.github.handler import Outcome
@@ -216,6 +224,8 @@ def run_action(args: argparse.Namespace, out: TextIO = sys.stdout) -> int:
 
     env = dict(os.environ)
     event_name = env.get("GITHUB_EVENT_NAME", "pull_request")
+    if event_name in BOARD_EVENTS:
+        return _board(env, out)
     if event_name not in EVENTS:
         say(out, "notice", f"awesome-papers reviews pull_request events, not {event_name}")
         return 0

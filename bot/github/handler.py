@@ -14,7 +14,7 @@ import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field, replace
 from enum import StrEnum
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import aiohttp
 from cachetools import LRUCache
@@ -23,8 +23,9 @@ from gidgethub import BadRequest, GitHubException
 from bot import metrics
 from bot.awesome.facts import NO_FACTS, Facts
 from bot.awesome.profile import GUIDE_NAMES
+from bot.awesome.queue_view import CrossReview, with_conflict_note
 from bot.awesome.report import Conclusion, Review
-from bot.awesome.review import conclude, prepare
+from bot.awesome.review import Prepared, conclude, prepare
 from bot.citations.cache import CitationCache
 from bot.citations.lookup import gather_facts
 from bot.citations.settings import CitationSettings
@@ -49,6 +50,10 @@ from bot.github.pull import (
     read_file,
 )
 from bot.github.settings import AuthMode, ServiceSettings
+from bot.github.triage import onto_tip
+
+if TYPE_CHECKING:
+    from bot.github.backlog import Scheduler
 
 log = logging.getLogger("bot.review")
 FOLLOW_PUSHES = 3
@@ -91,6 +96,8 @@ class _Readme:
     review: Review
     path: str
     facts: Facts
+    prepared: Prepared | None = None
+    cross: CrossReview = field(default_factory=CrossReview)
 
 
 def backoff(exc: RateLimited | TransientError, attempt: int) -> float:
@@ -126,6 +133,7 @@ class Reviewer:
         self.offline = False  # the Action's `offline: true`: no lookups, no link checks
         self.gather = gather_facts  # a worker process loads and saves its cache around it
         self.abandon_on_cancel = True  # False where a cancelled job is re-run elsewhere
+        self.queue: Scheduler | None = None  # the maintainer's queue (in-process service)
 
     @property
     def app_id(self) -> str | None:
@@ -251,6 +259,7 @@ class Reviewer:
                     await self._publish(gh, pr, computed.review, check_id, runs, result)
                     result.outcome = Outcome.PUBLISHED
                     result.conclusion = computed.review.conclusion
+                    self._queued(pr, computed)
                     return result
                 if check_id is not None:
                     await publish.finish_check(gh, pr, check_id, conclusion="neutral",
@@ -365,14 +374,16 @@ class Reviewer:
     async def _compute(self, gh: BotGitHubAPI, pr: PullRef, readme: dict[str, Any]) -> _Readme:
         """Read both READMEs and the base config, look facts up, review."""
         path = self.settings.readme_path
-        config = await read_file(gh, pr, self.settings.config_path, pr.base_sha)
+        config = await read_file(gh, pr, self.settings.config_path,
+                                 pr.tip or pr.base_sha)
         guide = None  # the contributing guide (it may forbid new sections), from the base too
         for name in GUIDE_NAMES:
             if guide is None:
-                guide = await read_file(gh, pr, name, pr.base_sha)
+                guide = await read_file(gh, pr, name, pr.tip or pr.base_sha)
         base = await read_file(gh, pr, path, await merge_base(gh, pr))
         head = None if readme.get("status") == "removed" else await read_file(
             gh, pr, path, pr.head_sha)
+        base, head, rebased = await onto_tip(gh, pr, path, base, head)
         config_text = config.decode("utf-8", "replace") if isinstance(config, bytes) else config
         # Parsing and rules are CPU work: in worker processes within a time budget
         # (bot/github/isolation.py), so deliveries and /healthz keep being answered.
@@ -383,9 +394,28 @@ class Reviewer:
             prepared.citation_entries(), self.citations, session=self.citation_session,
             cache=self.citation_cache, check_links=self.settings.check_links,
             link_entries=prepared.link_entries())
-        review = await POOL.run(conclude, prepared, facts,
-                                commentable=added_lines(readme.get("patch")))
-        return _Readme(review, path, facts)
+        cross = CrossReview()
+        if self.queue is not None:
+            await self.queue.keeper.survey(gh, pr)
+            cross = self.queue.keeper.cross(pr, prepared, facts)
+        commentable = added_lines(readme.get("patch"))
+        review = await POOL.run(
+            conclude, prepared, facts, extra=cross.findings,
+            commentable=rebased.commentable(commentable) if rebased else commentable)
+        review = with_conflict_note(rebased.to_head(review) if rebased else review, cross)
+        return _Readme(review, path, facts, prepared, cross)
+
+    async def judge(self, gh: BotGitHubAPI, pr: PullRef) -> _Readme | None:
+        """Review one head without publishing (None when the PR does not touch the list)."""
+        readme = self._readme_file(await changed_files(gh, pr))
+        return None if readme is None else await self._compute(gh, pr, readme)
+
+    def _queued(self, pr: PullRef, done: _Readme) -> None:
+        """Tell the maintainer's queue about a published review."""
+        if self.queue is not None and done.prepared is not None:
+            stale = self.queue.keeper.reviewed(pr, done.prepared, done.facts, done.review,
+                                               done.cross)
+            self.queue.reviewed(pr, stale)
 
     async def _start(self, gh: BotGitHubAPI, pr: PullRef, result: JobResult) -> int | None:
         """Show that the review is running: a check run, or a pending commit status."""

@@ -38,7 +38,8 @@ LABEL_STYLE: dict[str, tuple[str, str]] = {
     Label.BELOW_THRESHOLD: ("e99695", "Below the year's citation threshold"),
     Label.NEEDS_DISCUSSION: ("fbca04", "New or old paper: accepted by discussion"),
     Label.FORMAT: ("c5def5", "Entry format differs from the contributing guide"),
-    Label.DUPLICATE: ("cfd3d7", "The paper is already on the list"),
+    Label.DUPLICATE: ("cfd3d7", "The paper is already on the list or in another open PR"),
+    Label.CONTESTED: ("d93f0b", "Open PRs together would grow the full top 100 past its limit"),
     Label.MEETS_CRITERIA: ("0e8a16", "Meets the list's criteria"),
 }
 

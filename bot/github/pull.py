@@ -26,6 +26,7 @@ class PullRef:
     base_sha: str
     base_ref: str
     installation_id: int | None = None
+    tip: str | None = None  # judge against this base-branch commit, the PR's change merged in
 
     @property
     def full_name(self) -> str:

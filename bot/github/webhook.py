@@ -24,6 +24,7 @@ from gidgethub import routing, sansio
 from bot import __version__, metrics
 from bot.awesome.report import CHECK_NAME
 from bot.citations.settings import CitationSettings
+from bot.github.backlog import Scheduler
 from bot.github.deliveries import Deliveries, MemoryDeliveries, QueueUnavailable
 from bot.github.delivery import Refusal, read_delivery, safe_delivery_id
 from bot.github.handler import Reviewer
@@ -31,8 +32,10 @@ from bot.github.jobs import JobRunner, resolve_job, review_job
 from bot.github.journal import SqliteJournal
 from bot.github.pull import PayloadError, pull_from_payload
 from bot.github.queue import Job, WorkQueue
+from bot.github.queue_events import QueueEvent, accept, queue_router
 from bot.github.settings import MAX_BODY_BYTES, AuthMode, ServiceSettings
 from bot.github.startup import NOT_CHECKED, RECHECK_EVERY, CredentialCheck, check_credentials
+from bot.github.triage import QueueKeeper, QueueSettings
 from bot.scale.settings import ScaleSettings
 
 log = logging.getLogger("bot.webhook")
@@ -46,6 +49,7 @@ class Runtime:
     reviewer: Reviewer | None = None
     credentials: CredentialCheck = NOT_CHECKED
     remote: bool = False  # reviews run in worker processes (Redis mode)
+    scheduler: Scheduler | None = None  # the maintainer's queue (in-process mode)
 
 
 SETTINGS = web.AppKey("settings", ServiceSettings)
@@ -192,10 +196,13 @@ async def _take(request: web.Request, settings: ServiceSettings, event: sansio.E
     sink: list[Any] = []
     try:
         await router.dispatch(event, sink, settings)
+        await queue_router.dispatch(event, sink, settings)
     except PayloadError as exc:
         return _json(400, error=str(exc))
     runtime = request.app[RUNTIME]
     reviewer = runtime.reviewer
+    if queued := [x for x in sink if isinstance(x, QueueEvent)]:
+        return await _queue_work(request, event.delivery_id, queued)
     jobs = [x for x in sink if isinstance(x, Job)]
     if not jobs:
         reason = next((x for x in sink if isinstance(x, str)), f"{event.event} is not handled")
@@ -220,6 +227,21 @@ async def _take(request: web.Request, settings: ServiceSettings, event: sansio.E
             log.warning("queue full", extra={"delivery": delivery, "pr": job.key})
             return _json(503, error="the review queue is full; redeliver later")
     log.info("queued", extra={"delivery": delivery, "pr": jobs[0].key, "head": jobs[0].head})
+    return _json(202, status="queued")
+
+
+async def _queue_work(request: web.Request, delivery: str,
+                      items: list[QueueEvent]) -> web.Response:
+    """Hand pushes, installations, `/recheck` and closed PRs to the maintainer's queue."""
+    runtime = request.app[RUNTIME]
+    if runtime.remote:
+        return _json(200, status="ignored: the maintainer's queue runs in the in-process mode")
+    if runtime.scheduler is None:
+        return _json(503, error="the service is starting")
+    if not await request.app[DELIVERIES].claim(delivery):
+        return _json(200, status="duplicate delivery ignored")
+    if not [accept(runtime.scheduler, item) for item in items].count(True):
+        return _json(200, status="ignored: the bot knew nothing of this pull request")
     return _json(202, status="queued")
 
 
@@ -284,14 +306,18 @@ def make_app(settings: ServiceSettings, *, citations: CitationSettings | None = 
                 aiohttp.ClientSession(timeout=timeout) as cite_session:
             cite = citations or CitationSettings.from_env(os.environ,
                                                           budget=settings.citation_budget)
-            app[RUNTIME].reviewer = Reviewer(settings, session, citations=cite,
-                                             citation_session=cite_session)
+            reviewer = app[RUNTIME].reviewer = Reviewer(settings, session, citations=cite,
+                                                        citation_session=cite_session)
+            reviewer.queue = app[RUNTIME].scheduler = Scheduler(
+                reviewer, app[QUEUE], QueueSettings.from_env(os.environ),
+                QueueKeeper(settings.readme_path, settings.config_path))
             app[QUEUE].start()
             forget_depth = metrics.queue_depth_source(lambda: app[QUEUE].depth)
             checks = asyncio.ensure_future(_recheck(runtime, settings, session, RECHECK_EVERY))
             yield
             checks.cancel()
             forget_depth()
+            await reviewer.queue.close()
             abandoned = await app[QUEUE].shutdown(settings.shutdown_grace)
             log.info("stopped", extra={"abandoned": abandoned})
             if journal is not None:

@@ -155,6 +155,9 @@ WRITE_NEEDS: dict[str, tuple[str, ...]] = {
     "checks/create": ("checks",),
     "checks/update": ("checks",),
     "repos/create-commit-status": ("statuses",),
+    "issues/create": ("issues",),
+    "issues/update": ("issues", "pull_requests"),
+    "reactions/create-for-issue-comment": ("issues", "pull_requests"),
 }
 FAULT_MESSAGES = {
     500: "Server Error",
@@ -495,6 +498,11 @@ class Repo:
     check_runs: dict[int, dict[str, Any]] = field(default_factory=dict)
     statuses: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
     compares: dict[tuple[str, str], list[dict[str, Any]]] = field(default_factory=dict)
+    # the maintainer's queue: issues that are not PRs, branches, reactions, collaborators
+    issues: dict[int, dict[str, Any]] = field(default_factory=dict)
+    branches: dict[str, str] = field(default_factory=dict)
+    reactions: dict[int, list[dict[str, Any]]] = field(default_factory=dict)
+    collaborators: dict[str, str] = field(default_factory=dict)  # login -> permission
     merge_bases: dict[tuple[str, str], str] = field(default_factory=dict)
 
     @property
@@ -1897,6 +1905,12 @@ class FakeGitHub:
                  if p.base_sha == base and head in p.history),
                 None,
             )
+        fork = repo.merge_bases.get((base, head), base)
+        if files is None:  # tip...head of a PR that branched before the tip: the PR's base
+            pull = next((p for p in repo.pulls.values() if head in p.history), None)
+            if pull is not None and base in repo.branches.values():
+                files = pull.history[head]
+                fork = repo.merge_bases.get((base, head), pull.base_sha)
         if files is None or not sep:
             raise _not_found(ctx.op.docs_url)
         out = spec().example("commit-comparison")
@@ -1916,7 +1930,6 @@ class FakeGitHub:
             return c
 
         html = f"{HTML}/{repo.full_name}/compare/{base}...{head}"
-        fork = repo.merge_bases.get((base, head), base)
         behind = {"status": "diverged", "behind_by": 1} if fork != base else {}
         out.update(
             url=f"{self.url}/repos/{repo.full_name}/compare/{base}...{head}",
@@ -2414,6 +2427,188 @@ class FakeGitHub:
         out["rate"] = dict(core)
         return Reply(200, out)
 
+
+    # --- the maintainer's queue: open-PR lists, issues, reactions, branches -----------------
+    # Shapes from openapi-subset.json (pulls/list, issues/*, reactions/create-for-issue-comment,
+    # repos/get, repos/get-branch, repos/get-collaborator-permission-level).
+
+    def set_branch(self, owner: str, repo: str, name: str, sha: str) -> None:
+        """Point a branch at a commit (what GET /branches/{branch} answers)."""
+        self._repo(owner, repo).branches[name] = sha
+
+    def set_permission(self, owner: str, repo: str, login: str, permission: str) -> None:
+        """Make `login` a collaborator with admin|maintain|write|triage|read."""
+        self._repo(owner, repo).collaborators[login] = permission
+
+    def issues_of(self, owner: str, repo: str) -> list[dict[str, Any]]:
+        """The repository's issues that are not pull requests."""
+        return [copy.deepcopy(i) for i in self._repo(owner, repo).issues.values()]
+
+    def reactions_of(self, owner: str, repo: str, comment_id: int) -> list[dict[str, Any]]:
+        """Reactions on one issue comment."""
+        return copy.deepcopy(self._repo(owner, repo).reactions.get(comment_id, []))
+
+    def _sorted(self, ctx: _Ctx, items: list[Any], default_dir: str = "desc") -> list[Any]:
+        key = "updated_at" if ctx.query.get("sort") == "updated" else "created_at"
+        direction = ctx.query.get("direction") or default_dir
+        return sorted(items, key=lambda x: (x[key], x["number"]), reverse=direction == "desc")
+
+    def _state_ok(self, ctx: _Ctx, state: str) -> bool:
+        wanted = ctx.query.get("state") or "open"
+        if wanted not in ("open", "closed", "all"):
+            raise _validation_failed(ctx.op.docs_url, {"resource": "Issue", "field": "state",
+                                                       "code": "invalid"})
+        return wanted == "all" or wanted == state
+
+    async def _op_pulls_list(self, ctx: _Ctx) -> Reply:
+        repo = ctx.repo
+        assert repo is not None
+        simple = set(spec().doc["components"]["schemas"]["pull-request-simple"]["properties"])
+        base = ctx.query.get("base")
+        items = [
+            {k: v for k, v in self._pull_json(repo, p).items() if k in simple}
+            for p in repo.pulls.values()
+            if self._state_ok(ctx, p.state) and (base is None or p.base_ref == base)
+        ]
+        # GitHub: direction defaults to desc for sort=created (the default sort)
+        default_dir = "asc" if ctx.query.get("sort") not in (None, "created") else "desc"
+        return self._paginate(ctx, self._sorted(ctx, items, default_dir))
+
+    def _issue_json(self, repo: Repo, number: int, title: str, body: str | None, login: str,
+                    state: str, created: str, updated: str) -> dict[str, Any]:
+        api = f"{self.url}/repos/{repo.full_name}"
+        out = spec().example("issue")
+        out.update(
+            id=700000000 + number, node_id=_node_id("Issue", number),
+            url=f"{api}/issues/{number}", repository_url=api,
+            labels_url=f"{api}/issues/{number}/labels{{/name}}",
+            comments_url=f"{api}/issues/{number}/comments",
+            events_url=f"{api}/issues/{number}/events",
+            html_url=f"{HTML}/{repo.full_name}/issues/{number}", number=number, state=state,
+            title=title, body=body, user=self._user_json(login), labels=[], assignee=None,
+            assignees=[], milestone=None, locked=False, comments=0, closed_at=None,
+            created_at=created, updated_at=updated, closed_by=None,
+            author_association=self._association(repo, login), state_reason=None,
+        )
+        out.pop("pull_request", None)
+        out.pop("repository", None)
+        return out
+
+    def _pull_as_issue(self, repo: Repo, p: Pull) -> dict[str, Any]:
+        out = self._issue_json(repo, p.number, p.title, p.body, p.user, p.state, p.created_at,
+                               p.updated_at)
+        api = f"{self.url}/repos/{repo.full_name}"
+        out["pull_request"] = {"url": f"{api}/pulls/{p.number}", "merged_at": None,
+                               "html_url": f"{HTML}/{repo.full_name}/pull/{p.number}",
+                               "diff_url": f"{HTML}/{repo.full_name}/pull/{p.number}.diff",
+                               "patch_url": f"{HTML}/{repo.full_name}/pull/{p.number}.patch"}
+        out["html_url"] = out["pull_request"]["html_url"]
+        return out
+
+    def _next_issue_number(self, repo: Repo) -> int:
+        return max([0, *repo.pulls, *repo.issues]) + 1
+
+    async def _op_issues_list_for_repo(self, ctx: _Ctx) -> Reply:
+        repo = ctx.repo
+        assert repo is not None
+        items = [copy.deepcopy(i) for i in repo.issues.values()]
+        items += [self._pull_as_issue(repo, p) for p in repo.pulls.values()]
+        creator = ctx.query.get("creator")
+        items = [i for i in items if self._state_ok(ctx, i["state"])
+                 and (creator is None or i["user"]["login"].lower() == creator.lower())]
+        return self._paginate(ctx, self._sorted(ctx, items))
+
+    async def _op_issues_create(self, ctx: _Ctx) -> Reply:
+        repo, token = ctx.repo, ctx.token
+        assert repo is not None and token is not None
+        body = ctx.body.get("body")
+        if body is not None and len(body) > COMMENT_BODY_MAX:
+            raise _validation_failed(ctx.op.docs_url, {
+                "resource": "Issue", "code": "custom", "field": "body",
+                "message": f"body is too long (maximum is {COMMENT_BODY_MAX} characters)"})
+        number, now = self._next_issue_number(repo), _now()
+        issue = self._issue_json(repo, number, str(ctx.body["title"]), body, token.login,
+                                 "open", now, now)
+        issue["user"] = self._user_json(token.login, token.user_type)
+        repo.issues[number] = issue
+        return Reply(201, copy.deepcopy(issue), {"Location": issue["url"]})
+
+    def _ctx_any_issue(self, ctx: _Ctx) -> dict[str, Any]:
+        repo = ctx.repo
+        assert repo is not None
+        number = _int(ctx.params["issue_number"], -1)
+        if number in repo.issues:
+            return repo.issues[number]
+        if number in repo.pulls:
+            return self._pull_as_issue(repo, repo.pulls[number])
+        raise _not_found(ctx.op.docs_url)
+
+    async def _op_issues_get(self, ctx: _Ctx) -> Reply:
+        return Reply(200, copy.deepcopy(self._ctx_any_issue(ctx)))
+
+    async def _op_issues_update(self, ctx: _Ctx) -> Reply:
+        repo = ctx.repo
+        assert repo is not None
+        issue = self._ctx_any_issue(ctx)
+        if "pull_request" in issue:
+            raise _error(403, "Editing pull requests through this fake is not modelled",
+                         ctx.op.docs_url)
+        body = ctx.body or {}
+        if body.get("body") is not None and len(body["body"]) > COMMENT_BODY_MAX:
+            raise _validation_failed(ctx.op.docs_url, {
+                "resource": "Issue", "code": "custom", "field": "body",
+                "message": f"body is too long (maximum is {COMMENT_BODY_MAX} characters)"})
+        for key in ("title", "body", "state"):
+            if body.get(key) is not None:
+                issue[key] = body[key]
+        issue["updated_at"] = _now()
+        return Reply(200, copy.deepcopy(issue))
+
+    async def _op_reactions_create_for_issue_comment(self, ctx: _Ctx) -> Reply:
+        repo, token = ctx.repo, ctx.token
+        assert repo is not None and token is not None
+        cid = _int(ctx.params["comment_id"], -1)
+        if cid not in repo.comments:
+            raise _not_found(ctx.op.docs_url)
+        content = ctx.body["content"]
+        mine = repo.reactions.setdefault(cid, [])
+        for r in mine:
+            if r["user"]["login"] == token.login and r["content"] == content:
+                return Reply(200, copy.deepcopy(r))  # "Reaction exists"
+        reaction = spec().example("reaction")
+        rid = 8000000 + sum(len(v) for v in repo.reactions.values()) + 1
+        reaction.update(id=rid, node_id=_node_id("Reaction", rid), content=content,
+                        user=self._user_json(token.login, token.user_type), created_at=_now())
+        mine.append(reaction)
+        return Reply(201, copy.deepcopy(reaction))
+
+    async def _op_repos_get(self, ctx: _Ctx) -> Reply:
+        assert ctx.repo is not None
+        return Reply(200, self._repo_json(ctx.repo.full_name))
+
+    async def _op_repos_get_branch(self, ctx: _Ctx) -> Reply:
+        repo = ctx.repo
+        assert repo is not None
+        name = ctx.params["branch"]
+        if name not in repo.branches:
+            raise _error(404, "Branch not found", ctx.op.docs_url)
+        out = spec().example("branch-get")
+        out["name"] = name
+        out["commit"]["sha"] = repo.branches[name]
+        out["commit"]["url"] = f"{self.url}/repos/{repo.full_name}/commits/{repo.branches[name]}"
+        return Reply(200, out)
+
+    async def _op_repos_get_collaborator_permission_level(self, ctx: _Ctx) -> Reply:
+        repo = ctx.repo
+        assert repo is not None
+        login = ctx.params["username"]
+        permission = "admin" if login.lower() == repo.owner.lower() else (
+            repo.collaborators.get(login))
+        if permission is None:
+            raise _not_found(ctx.op.docs_url)  # not a collaborator
+        legacy = {"maintain": "write", "triage": "read"}.get(permission, permission)
+        return Reply(200, {"permission": legacy, "role_name": permission,
+                           "user": self._user_json(login)})
 
     # --- GitHub App manifest flow (docs.github.com "Registering a GitHub App from a manifest") --
     # The browser POSTs the form field `manifest` (JSON) to github.com's /settings/apps/new

@@ -9,6 +9,9 @@ from bot.awesome.model import Shape
 
 def split_row(line: str) -> list[str]:
     """A row's cells: split on `|` outside code spans and not escaped, outer pipes dropped."""
+    if "\\" not in line and "`" not in line:
+        cells = line.split("|")
+        return _trim_outer(line, cells)
     cells: list[str] = []
     cur: list[str] = []
     code = False
@@ -28,6 +31,11 @@ def split_row(line: str) -> list[str]:
             cur.append(ch)
         i += 1
     cells.append("".join(cur))
+    return _trim_outer(line, cells)
+
+
+def _trim_outer(line: str, cells: list[str]) -> list[str]:
+    """Cells without the empty ones the outer pipes leave, stripped."""
     s = line.strip()
     if s.startswith("|") and cells and not cells[0].strip():
         cells = cells[1:]
