@@ -321,6 +321,13 @@ async def _drive(args: argparse.Namespace, rng: random.Random, gh: ChaosGitHub, 
     faults = chaos.stop()
     await chaos_task
     is_drained = await drained(redis, queue_name)
+    if not is_drained:  # say what is left, for the report
+        now_ms = time.time() * 1000
+        for job_id, score in await redis.zrange(queue_name, 0, -1, withscores=True):
+            raw = await redis.get(f"arq:job:{job_id.decode()}")
+            left = await redis.pttl(f"arq:in-progress:{job_id.decode()}")
+            print(f"left in Redis: job {job_id.decode()} due in {(score - now_ms) / 1000:.0f} s, "
+                  f"claim ttl {left} ms, {(raw or b'')[:200]!r}")
     for w in workers:
         w.scan()
     return Drive(sent, faults, killed, killed_jobs, killed_at, time.monotonic() - t0,
@@ -547,7 +554,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--pushes", type=int, default=4)
     p.add_argument("--installations", type=int, default=3)
     p.add_argument("--redeliver-rate", type=float, default=0.2)
-    p.add_argument("--fault-rate", type=float, default=0.1)
+    p.add_argument("--fault-rate", type=float, default=0.12,
+                   help="faults armed per call seen (about 10%% of calls then meet one)")
     p.add_argument("--gap", type=float, default=2.0, help="seconds per round of pushes")
     p.add_argument("--latency-ms", type=float, default=5.0)
     p.add_argument("--writes-per-minute", type=int, default=500)

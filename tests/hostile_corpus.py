@@ -90,9 +90,10 @@ class _Walk(HTMLParser):
 
 
 def problems(markdown: str, *, links: frozenset[str] = frozenset(),
-             comments: int = 0) -> list[str]:
+             comments: int = 0, refs: frozenset[str] = frozenset()) -> list[str]:
     """Everything unsafe in how GitHub would show `markdown`: foreign tags, links the bot did
-    not make, live @mentions and #references in text, extra HTML comments."""
+    not make, live @mentions and #references in text (but the bot's own `refs`, like `#12`),
+    extra HTML comments."""
     walk = _Walk()
     walk.feed(render(markdown))
     out = [f"tag <{t}>" for t in walk.tags if t not in ALLOWED_TAGS and t not in ("a", "!--")]
@@ -101,7 +102,8 @@ def problems(markdown: str, *, links: frozenset[str] = frozenset(),
         out.append("an HTML comment")
     for text in walk.live_text:
         out += [f"mention in {text!r}" for _ in _MENTION.finditer(text)]
-        out += [f"reference in {text!r}" for _ in _REF.finditer(text)]
+        out += [f"reference in {text!r}" for m in _REF.finditer(text)
+                if not any(text[m.start():].startswith(r) for r in refs)]
     return out
 
 

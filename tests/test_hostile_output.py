@@ -3,20 +3,26 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
+
 import pytest
 
 from bot.awesome.audit import audit
 from bot.awesome.escape import md, md_prose, plain
 from bot.awesome.facts import Citation, Facts
 from bot.awesome.parse import parse
+from bot.awesome.queue_view import proposal_of
 from bot.awesome.report import Review
 from bot.awesome.review import review
+from bot.awesome.triage import OpenPull, Queue
+from bot.awesome.triage import render as render_board
 from bot.cli.audit import audit_markdown
 from bot.github.publish import BotState, comment_body
 from tests.hostile_corpus import AUTHORS, HEADINGS, TITLES, plain_problems, problems, render
 from tests.listkit import ADAM, BASE, GAN, LSTM, RESNET, SEQ2SEQ, WGAN, make_list
 
 SOURCE_URL = "https://www.semanticscholar.org/paper/abc"
+NOW = datetime(2026, 11, 26, tzinfo=UTC)
 
 
 def _entry(title: str, author: str, n: int, year: int = 2015) -> str:
@@ -76,6 +82,24 @@ def test_hostile_text_is_inert_in_every_place_the_bot_writes(name: str, head: st
 def test_hostile_text_is_inert_in_the_audit_table(name: str, head: str) -> None:
     report = audit_markdown(audit(parse(head), Facts()), "README.md")
     assert problems(report) == [], name
+
+
+def test_hostile_pr_titles_and_papers_are_inert_on_the_triage_board() -> None:
+    """The triage board (an issue body): PR titles, authors, paper titles and sections."""
+    pulls, proposals = [], []
+    for n, (_, head) in enumerate(HEADS, start=1):
+        r = review(BASE, head)
+        text = TITLES[n % len(TITLES)]
+        pulls.append(OpenPull(n, text, AUTHORS[n % len(AUTHORS)], NOW - timedelta(days=n)))
+        proposals.append(proposal_of(n, "a" * 40, r.diff, top100=(r.top100_base, r.top100_head),
+                                     conclusion=r.conclusion))
+    board = render_board(Queue("o/r", tuple(pulls), tuple(proposals), 100), NOW, "markdown")
+    own = frozenset(f"#{n}" for n in range(1, len(HEADS) + 1))
+    assert board.count("| #") == len(HEADS)
+    assert problems(board, comments=1, refs=own) == []
+    for line in render_board(Queue("o/r", tuple(pulls), tuple(proposals), 100), NOW,
+                             "text").splitlines():
+        assert plain_problems(line) == []
 
 
 @pytest.mark.parametrize("text", TITLES + AUTHORS + HEADINGS)

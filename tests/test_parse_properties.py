@@ -39,7 +39,7 @@ def mutated_line(draw) -> str:
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.lists(mutated_line(), min_size=1, max_size=12),
        st.lists(st.sampled_from(["", "<!-- note -->", "*(2015)*"]), max_size=3))
-def test_every_dash_line_is_one_entry(lines: list[str], extras: list[str]) -> None:
+def test_every_dash_line_is_an_entry_or_reported(lines: list[str], extras: list[str]) -> None:
     body = list(lines)
     for i, extra in enumerate(extras):
         if extra:
@@ -50,7 +50,10 @@ def test_every_dash_line_is_one_entry(lines: list[str], extras: list[str]) -> No
     al = parse(text)
     first = PREAMBLE.count("\n") + 1
     expected = [first + i for i, ln in enumerate(body) if ln.startswith("- ")]
-    assert [e.start_line for e in al.entries] == expected
+    starts = [e.start_line for e in al.entries]
+    assert set(starts) <= set(expected)  # no entry starts anywhere else
+    reported = {u.line for u in al.unrecognized}
+    assert [n for n in expected if n not in starts and n not in reported] == []
     for e in al.entries:
         assert e.raw.split("\n")[0] == body[e.start_line - first]
 
@@ -75,3 +78,11 @@ def test_arbitrary_text_never_raises(text: str) -> None:
 def test_markdown_shaped_noise_never_raises(lines: list[str]) -> None:
     al = parse("\n".join(lines))
     assert all(s.start_line <= s.end_line for s in al.sections)
+
+
+def test_a_code_only_item_is_reported_not_taken_for_contents() -> None:
+    """`- ```…` opens a code block inside the item: no entry, so the line must be reported."""
+    line = "- ```**Title** (2016), A. Author [[pdf]](https://x.example/a.pdf)"
+    al = parse(PREAMBLE + line + "\n")
+    assert al.entries == ()
+    assert [u.line for u in al.unrecognized] == [PREAMBLE.count("\n") + 1]

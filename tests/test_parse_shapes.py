@@ -92,3 +92,15 @@ def test_entry_in_any_shape_reads_back_the_same(entry: Entry, family: str) -> No
 def test_pool_covers_every_family() -> None:
     sources = {k: sum(_fits(e) for e in al.entries) for k, al in PARSED.items()}
     assert all(n >= 20 for n in sources.values()), sources
+
+
+def test_escaped_brackets_in_a_label_keep_the_link() -> None:
+    """`[[\\[pdf\\]](url)]`: escaped brackets are text, so the link and the year still read."""
+    e = next(x for x in POOL if x.links)
+    url = e.links[0].target
+    line = f"7. **A Study of Escaped Labels**. *A. Author*. Venue 2016. [[\\[pdf\\]]({url})]"
+    lines = TEXTS["B"].split("\n")
+    at = _anchor("B")
+    al = parse("\n".join([*lines[:at], line, *lines[at:]]))
+    [got] = [x for x in al.entries if x.start_line == at + 1]
+    assert (got.year, [lk.target for lk in got.links]) == (2016, [url])

@@ -170,3 +170,33 @@ def test_recheck_must_be_alone_on_a_line_of_a_new_pr_comment() -> None:
                     _comment("/recheck", on_pr=False), _comment("/recheck", action="edited"),
                     _comment("/recheck", user_type="Bot")):
         assert isinstance(recheck_ask(payload), str)
+
+
+# --- which deliveries start queue work (no API call) -------------------------------------------
+
+async def test_only_a_push_that_changes_the_list_on_the_default_branch_starts_a_pass() -> None:
+    from gidgethub import sansio
+
+    from bot.github.backlog import PassJob, Reason
+    from bot.github.queue_events import queue_router
+    from bot.github.settings import ServiceSettings
+    from tests.fakes.webhooks import load_payload
+
+    settings = ServiceSettings.from_env({"GITHUB_TOKEN": "t"}, require_secret=False)
+
+    async def sink_of(**change: object) -> list[object]:
+        p = load_payload("push")
+        p.update(change)
+        out: list[object] = []
+        await queue_router.dispatch(sansio.Event(p, event="push", delivery_id="d"), out,
+                                    settings)
+        return out
+
+    [job] = await sink_of()
+    assert isinstance(job, PassJob) and job.reason is Reason.BASE_MOVED
+    assert job.branch == "master" and job.tip == load_payload("push")["after"]
+    assert isinstance((await sink_of(ref="refs/heads/feature"))[0], str)
+    assert isinstance((await sink_of(deleted=True))[0], str)
+    other = [dict(c, added=["docs/x.md"], modified=[], removed=[])
+             for c in load_payload("push")["commits"]]
+    assert isinstance((await sink_of(commits=other))[0], str)

@@ -129,3 +129,48 @@ async def test_a_job_waits_out_a_rate_limit_another_worker_was_given_without_ask
     await cluster.until(lambda: any(r["status"] == "completed"
                                     for r in cluster.gh.check_runs(OWNER, REPO)))
     assert not any(c.status in (403, 429) for c in cluster.gh.calls)
+
+
+async def test_a_deferred_review_goes_on_from_the_head_it_had_reached(cluster: Cluster) -> None:
+    base, head = pr_texts("068")
+    svc = Service(cluster.gh, None)  # type: ignore[arg-type]
+    svc.add_pr(68, base, head, HEAD1)
+    svc.push(68, base, head.replace("SQuAD", "SQuAD 2"), HEAD2)  # pushed, not yet delivered
+    gh = cluster.gh
+    gh.inject_secondary_rate_limit("/repos/*/issues/68/comments", "GET", retry_after=2)
+    cluster.start_worker()
+    await cluster.review(68, HEAD1)  # follows the push to HEAD2, then GitHub says "wait"
+    await cluster.until(lambda: gh.count("GET", "/repos/*/issues/68/comments", status=403) == 1)
+    head3 = "3" * 40
+    svc.push(68, base, head.replace("SQuAD", "SQuAD 3"), head3)  # meanwhile, another push
+    await cluster.until(lambda: any(r["head_sha"] == head3 and r["status"] == "completed"
+                                    for r in gh.check_runs(OWNER, REPO)))
+    assert await cluster.queue.join(10)
+    runs = gh.check_runs(OWNER, REPO)
+    assert {r["head_sha"] for r in runs} == {HEAD1, HEAD2, head3}
+    assert all(r["status"] == "completed" for r in runs)  # HEAD2's run was not left behind
+
+
+async def test_a_run_a_dead_worker_left_on_an_older_head_is_finished_when_the_pr_publishes(
+        cluster: Cluster) -> None:
+    import aiohttp
+
+    base, head = pr_texts("068")
+    svc = Service(cluster.gh, None)  # type: ignore[arg-type]
+    svc.add_pr(68, base, head, HEAD1)
+    gh = cluster.gh
+    # A worker followed a push to HEAD1, noted it, started its run, and died.
+    async with aiohttp.ClientSession() as http:
+        made = await http.post(f"{gh.url}/repos/{OWNER}/{REPO}/check-runs", json={
+            "name": "awesome-papers", "head_sha": HEAD1, "status": "in_progress",
+            "external_id": "68"}, headers={"Authorization": f"token {gh.installation_token(1)}"})
+        assert made.status == 201
+    await cluster.queue.redis.sadd(f"apb:started:{OWNER}/{REPO}#68", HEAD1)
+    svc.push(68, base, head.replace("SQuAD", "SQuAD 2"), HEAD2)
+    cluster.start_worker()
+    await cluster.review(68, HEAD2)
+    await cluster.until(lambda: all(r["status"] == "completed"
+                                    for r in gh.check_runs(OWNER, REPO))
+                        and len(gh.check_runs(OWNER, REPO)) == 2)
+    old = next(r for r in gh.check_runs(OWNER, REPO) if r["head_sha"] == HEAD1)
+    assert old["output"]["title"] == "Superseded by a newer push"

@@ -49,3 +49,21 @@ def test_ordinary_titles_are_untouched() -> None:
 def test_invisible_means_shows_nothing() -> None:
     assert all(is_invisible(c) for c in "\u00ad\u200b\u200c\u200d\u2060\ufeff\u200e\u202e")
     assert not any(is_invisible(c) for c in "a é-‐ \u00a0")
+
+
+def test_the_precomputed_confusables_match_the_confusable_homoglyphs_package() -> None:
+    from bot.awesome.confusables_ascii import PAIRS, derive
+
+    assert derive() == PAIRS
+
+
+def test_every_code_point_folds_as_the_package_and_unicode_categories_say() -> None:
+    from bot.awesome.confusables_ascii import derive
+    from bot.awesome.textnorm import _FOLDS
+
+    pairs = derive()
+    confusable = dict(zip(pairs[::2], pairs[1::2], strict=True))
+    for cp in (*range(0x80, 0x20000), *range(0xE0000, 0xE1000)):
+        char = chr(cp)
+        want = confusable.get(char, None if is_invisible(char) else char)
+        assert char.translate(_FOLDS) == (want or ""), hex(cp)

@@ -341,8 +341,9 @@ def _plainly_first_form(src: Source) -> bool:
     if src.shape is not Shape.LIST_ITEM or src.details or "<" in t or src.line_break:
         return False
     k = t.find("[[")
-    return (k >= 0 and "](" not in t[:k] and "http" not in t[:k] and t.find("]]", k) > 0
-            and not _quoted_form(t))
+    j = t.find("]]", k) if k >= 0 else -1
+    return (k >= 0 and "](" not in t[:k] and "http" not in t[:k] and j > 0
+            and t[j - 1] != "\\" and not _quoted_form(t))
 
 
 def _quoted_form(text: str) -> bool:

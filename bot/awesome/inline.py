@@ -39,11 +39,21 @@ def matches(text: str, open_ch: str, close_ch: str) -> dict[int, int]:
         return out
     for m in _BRACKETS[open_ch].finditer(text):
         i = m.start()
+        if _escaped(text, i):
+            continue
         if text[i] == open_ch:
             stack.append(i)
         elif stack:
             out[stack.pop()] = i
     return out
+
+
+def _escaped(text: str, i: int) -> bool:
+    """True when the character at `i` follows an odd run of backslashes (`\\[` is text)."""
+    j = i
+    while j > 0 and text[j - 1] == "\\":
+        j -= 1
+    return (i - j) % 2 == 1
 
 
 def _target(text: str, i: int, parens: dict[int, int]) -> tuple[str | None, int, bool]:

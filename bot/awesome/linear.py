@@ -17,16 +17,24 @@ SHORT = 400
 
 
 class Pattern:
-    """One pattern compiled for both engines; `search`, `match` and `finditer` pick by size."""
+    """One pattern for both engines, each compiled on first use (start-up time);
+    `search`, `match` and `finditer` pick by size."""
 
-    __slots__ = ("_long", "_short")
+    __slots__ = ("_long", "_pattern", "_short")
 
     def __init__(self, pattern: str) -> None:
-        self._short = re.compile(pattern)
-        self._long = re2.compile(pattern)
+        self._pattern = pattern
+        self._short: Any = None
+        self._long: Any = None
 
     def _engine(self, text: str) -> Any:
-        return self._short if len(text) <= SHORT else self._long
+        if len(text) <= SHORT:
+            if self._short is None:
+                self._short = re.compile(self._pattern)
+            return self._short
+        if self._long is None:
+            self._long = re2.compile(self._pattern)
+        return self._long
 
     def search(self, text: str) -> Any:
         """The first match anywhere in `text`, or None."""

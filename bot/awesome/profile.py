@@ -24,6 +24,7 @@ from bot.awesome.model import (
     Entry,
     LinkForm,
     Section,
+    SectionKind,
     Shape,
     Threshold,
     YearForm,
@@ -178,7 +179,7 @@ def section_paths(al: AwesomeList) -> tuple[str, ...]:
         stack.append((s.level, s.title.strip().casefold()))
         out.append(" / ".join(t for _, t in stack))
     paths = tuple(out)
-    if len(_PATHS) > 64:
+    if len(_PATHS) >= 4:  # a review reads two lists; keep no more alive than that
         _PATHS.clear()
     _PATHS[id(al)] = (al, paths)
     return paths
@@ -190,8 +191,6 @@ _PATHS: dict[int, tuple[AwesomeList, tuple[str, ...]]] = {}
 def pin_structure(head: AwesomeList, base: AwesomeList) -> AwesomeList:
     """The head list with the base's criteria, and the base's kind for every paper section
     both versions have (by heading path): the change cannot re-count sections."""
-    import dataclasses
-
     kinds = dict(zip(section_paths(base), (s.kind for s in base.sections), strict=True))
     sections = tuple(
         dataclasses.replace(s, kind=kinds[p])
@@ -337,8 +336,6 @@ def rule_changes(base: AwesomeList, head: AwesomeList) -> tuple[str, ...]:
 
 def _top_moves(base: AwesomeList, head: AwesomeList, size: int) -> list[str]:
     """Sections that would join or leave the top N."""
-    from bot.awesome.model import SectionKind
-
     top = {p: s.kind is SectionKind.TOP100
            for s, p in zip(base.sections, section_paths(base), strict=True)}
     out = []
@@ -357,10 +354,6 @@ NO_PROFILE = Profile()
 def counted(al: AwesomeList, profile: Profile) -> AwesomeList:
     """The list with its paper sections counted as the top N, when the config declares limits
     for a list whose README marks no top-N section."""
-    import dataclasses
-
-    from bot.awesome.model import SectionKind
-
     if profile.limits is None or any(s.kind is SectionKind.TOP100 for s in al.sections):
         return al
     sections = tuple(dataclasses.replace(s, kind=SectionKind.TOP100)

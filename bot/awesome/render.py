@@ -7,6 +7,7 @@ Every other shape is edited in place, line by line: a multi-line entry keeps its
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from enum import StrEnum
 
 from bot.awesome.canonical import canonical_line
@@ -102,6 +103,4 @@ def _join_broken_links(lines: list[str]) -> list[str]:
 
 def _with_authors(entry: Entry, authors: str) -> Entry:
     """The entry with other authors."""
-    from dataclasses import replace
-
     return replace(entry, authors=authors)

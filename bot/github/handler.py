@@ -83,6 +83,7 @@ class JobResult:
     via_status: bool = False
     retry_after: float | None = None  # DEFERRED: run again this many seconds from now
     charged: bool = True  # DEFERRED: the attempt counts (False: it only waited its turn)
+    reached: PullRef | None = None  # the head it ended on (DEFERRED: the head to go on with)
     review: Review | None = None  # what was computed, published or not (the Action shows it)
     facts: Facts | None = None
     unreachable: bool = False  # GitHub could not be reached
@@ -259,6 +260,7 @@ class Reviewer:
                     await self._publish(gh, pr, computed.review, check_id, runs, result)
                     result.outcome = Outcome.PUBLISHED
                     result.conclusion = computed.review.conclusion
+                    result.reached = pr
                     self._queued(pr, computed)
                     return result
                 if check_id is not None:
@@ -289,6 +291,7 @@ class Reviewer:
             if not last or not result.charged:
                 result.outcome = Outcome.DEFERRED
                 result.retry_after = backoff(exc, attempt)
+                result.reached = pr  # its run, if one was started, is finished from there
                 log.info("review deferred", extra={
                     "delivery": delivery, "pr": pr.key, "head": pr.head_sha, "reason": reason,
                     "attempt": attempt, "retry_after_s": round(result.retry_after, 1)})

@@ -66,8 +66,11 @@ class JobRunner:
                 last=attempt.last, new_run=bool(task.get("new_run")),
                 if_unreviewed=bool(task.get("if_unreviewed")))
             if result.outcome is Outcome.DEFERRED:
+                later = result.reached if result.reached not in (None, ref) else None
                 raise RetryLater(result.retry_after or 1.0, "; ".join(result.problems),
-                                 count=result.charged)
+                                 count=result.charged,
+                                 job=review_job(later, job.delivery, new_run=bool(
+                                     task.get("new_run"))) if later else None)
             if result.outcome is Outcome.FAILED:
                 await self._seen.release(job.delivery)  # a redelivery of it is reviewed again
                 if result.finish_after is not None:

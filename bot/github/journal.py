@@ -42,9 +42,12 @@ class SqliteJournal:
         return replace(job, id=int(cur.lastrowid or 0))
 
     def update(self, job: Job) -> None:
-        """Record a re-queued job's new time and attempt."""
-        self._db.execute("UPDATE jobs SET not_before = ?, attempt = ?, runs = ? WHERE id = ?",
-                         (job.not_before, job.attempt, job.runs, job.id))
+        """Record a re-queued job's new time, attempt and runs (and head, when its work moved
+        on)."""
+        self._db.execute("UPDATE jobs SET not_before = ?, attempt = ?, runs = ?, head = ?, "
+                         "task = ? WHERE id = ?", (job.not_before, job.attempt, job.runs,
+                                                   job.head, json.dumps(dict(job.task)),
+                                                   job.id))
 
     def remove(self, job: Job) -> None:
         """The job ended (or was superseded)."""

@@ -65,14 +65,23 @@ class Attempt:
 
 
 class RetryLater(Exception):
-    """Raised by a job's work: run it again after `delay` seconds (`count` False: this run
-    does not count as an attempt, e.g. it only waited for another job's rate limit)."""
+    """Raised by a job's work: run it again after `delay` seconds (as `job` says, when the work
+    moved on, e.g. a review that followed a push to a newer head; `count` False: this run does
+    not count as an attempt, e.g. it only waited for another job's rate limit)."""
 
-    def __init__(self, delay: float, reason: str = "", *, count: bool = True) -> None:
+    def __init__(self, delay: float, reason: str = "", *, count: bool = True,
+                 job: Job | None = None) -> None:
         super().__init__(reason or f"retry in {delay:.0f} s")
         self.delay = delay
         self.reason = reason
         self.count = count
+        self.job = job
+
+    def next_of(self, job: Job) -> Job:
+        """The job to run again: `job`, or what its work moved on to, keeping its place."""
+        if self.job is None:
+            return job
+        return replace(job, head=self.job.head, task=self.job.task)
 
 
 class Journal(Protocol):
@@ -243,7 +252,10 @@ class WorkQueue:
                                         "head": job.head, "attempt": job.attempt,
                                         "delay_s": round(retry.delay, 1),
                                         "reason": retry.reason})
-            await self.defer(job, retry.delay, count=retry.count)
+            again = retry.next_of(job)
+            if again.head != job.head and self._newest.get(job.key) == job.head:
+                self._newest[job.key] = again.head  # it reached the newest head itself
+            await self.defer(again, retry.delay, count=retry.count)
             return
         if retry is not None:
             log.warning("gave up", extra={"delivery": job.delivery, "pr": job.key,

@@ -102,7 +102,7 @@ class WorkerRuntime:
                     return self._count("gave-up")
                 log.info("deferred", extra={"delivery": job.delivery, "pr": job.key,
                                             "head": job.head, "reason": exc.reason})
-                await self.requeue(job.later(exc.delay), exc.delay, seq)
+                await self.requeue(exc.next_of(job).later(exc.delay), exc.delay, seq)
                 return self._count("deferred")
             finally:
                 beating.cancel()

@@ -15,6 +15,7 @@ import logging
 import time
 import uuid
 from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import replace
 from typing import Any
 
 import aiohttp
@@ -24,13 +25,15 @@ from redis.exceptions import RedisError
 
 from bot.awesome.facts import Citation, Facts, LinkCheck, LinkStatus
 from bot.awesome.model import Entry
-from bot.citations.cache import NOT_FOUND, CitationCache, Outcome
+from bot.citations.cache import NOT_FOUND, CitationCache
+from bot.citations.cache import Outcome as Lookup
 from bot.citations.lookup import gather_facts, urls_of
 from bot.citations.resolve import resolve
 from bot.citations.settings import CitationSettings
+from bot.github import publish
 from bot.github.api import MAX_INLINE_PACE, BotGitHubAPI, CallStats, Pacer, Pacers, RateLimited
 from bot.github.auth import REFRESH_MARGIN, TokenProvider
-from bot.github.handler import JobResult, Reviewer
+from bot.github.handler import JobResult, Outcome, Reviewer
 from bot.github.pull import PullRef
 from bot.github.queue import Job
 from bot.github.settings import AuthMode, ServiceSettings
@@ -295,7 +298,7 @@ class SharedCitationCache(CitationCache):
                         str(d["url"]), LinkStatus(d["status"]), d.get("http_status"),
                         str(d.get("detail", ""))))
 
-    def put(self, key: str, outcome: Outcome) -> None:
+    def put(self, key: str, outcome: Lookup) -> None:
         """Remember locally, and mark for Redis what is worth sharing."""
         super().put(key, outcome)
         if isinstance(outcome, Citation):
@@ -351,17 +354,55 @@ class SharedReviewer(Reviewer):
                              refresh=refresh, redis=self.redis)
 
     async def review_once(self, pr: PullRef, **kw: Any) -> JobResult:
-        """Review with the logins every worker has learned; share any learned here."""
+        """Review with the logins every worker has learned; share any learned here. Once a
+        head is published, finish the runs a dead worker left on the PR's older heads."""
         key = f"{PREFIX}logins"
         with contextlib.suppress(*REDIS_FAULTS):
             self.own_logins |= {m.decode() for m in await self.redis.smembers(key)}
         known = set(self.own_logins)
         try:
-            return await super().review_once(pr, **kw)
+            result = await super().review_once(pr, **kw)
         finally:
             if new := self.own_logins - known:
                 with contextlib.suppress(*REDIS_FAULTS):
                     await self.redis.sadd(key, *new)
+        if result.outcome is Outcome.PUBLISHED and result.reached is not None:
+            await self._close_older_runs(result.reached)
+        return result
+
+    async def _start(self, gh: BotGitHubAPI, pr: PullRef, result: JobResult) -> int | None:
+        """Note the head in Redis before starting its check run: if this worker dies after
+        following a push, whoever publishes the PR next finishes that run."""
+        with contextlib.suppress(*REDIS_FAULTS):
+            name = f"{PREFIX}started:{pr.key}"
+            await self.redis.sadd(name, pr.head_sha)
+            await self.redis.expire(name, 7 * 24 * 3600)
+        return await super()._start(gh, pr, result)
+
+    async def _close_older_runs(self, pr: PullRef) -> None:
+        """Complete the bot's runs still open on heads of the PR other than `pr`'s."""
+        name = f"{PREFIX}started:{pr.key}"
+        try:
+            heads = {h.decode() for h in await self.redis.smembers(name)}
+            await self.redis.srem(name, pr.head_sha)
+        except REDIS_FAULTS:
+            return
+        stale = sorted(heads - {pr.head_sha})
+        if not stale:
+            return
+        try:
+            gh = await self.client_for(pr.installation_id, pr.full_name, CallStats())
+            for sha in stale:
+                old = replace(pr, head_sha=sha)
+                for run_id in publish.open_runs(await publish.our_runs(gh, old, self.app_id)):
+                    await publish.finish_check(
+                        gh, old, run_id, conclusion="neutral", app_id=self.app_id,
+                        title="Superseded by a newer push",
+                        summary="A newer commit was reviewed.")
+                await self.redis.srem(name, sha)
+        except Exception as exc:  # kept in Redis: the next publication tries again
+            log.warning("could not finish older runs", extra={"pr": pr.key,
+                                                               "reason": type(exc).__name__})
 
     async def give_up(self, job: Job) -> None:
         """Complete the open check runs of a review that kept crashing its worker."""

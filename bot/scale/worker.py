@@ -33,13 +33,19 @@ BACKOFF_MAX = 30.0
 
 
 def arq_worker(runtime: jobs.WorkerRuntime, scale: ScaleSettings) -> Worker:
-    """The arq worker running the service's jobs with this process's runtime."""
-    return Worker(
+    """The arq worker running the service's jobs with this process's runtime.
+
+    arq claims a job for its whole timeout plus 10 s; the claim is cut to one lease instead
+    (the job renews it while it runs), so a worker killed right after picking a job up does not
+    hold that job for ten minutes."""
+    worker = Worker(
         functions=[func(jobs.run_job, name=jobs.FUNCTION, max_tries=jobs.MAX_TRIES)],
         redis_pool=runtime.state.redis, queue_name=scale.queue_name, handle_signals=False,
         max_jobs=scale.jobs_per_worker, job_timeout=scale.job_timeout, keep_result=0,
         poll_delay=0.2, ctx={"runtime": runtime}, job_serializer=dumps,
         job_deserializer=loads, log_results=False, health_check_interval=60)
+    worker.in_progress_timeout_s = scale.lease
+    return worker
 
 
 async def _run_until(worker: Worker, stop: asyncio.Event, grace: float) -> bool:

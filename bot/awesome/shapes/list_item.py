@@ -166,6 +166,8 @@ def is_navigation_list(node: Node, lines: list[str]) -> bool:
         text = own_text(item, lines, p.own)
         if text and not is_navigation(text):
             return False
+        if not text and not p.lists and item.children:
+            return False  # a code- or comment-only item is no contents line: report it
         if not all(is_navigation_list(s, lines) for s in p.lists):
             return False
     return True
