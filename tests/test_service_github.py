@@ -130,7 +130,7 @@ async def test_a_permission_refusal_in_app_mode_is_noted_never_a_status(aiohttp_
 
 async def test_a_short_wait_is_slept_out_in_place_without_starting_over(
         aiohttp_client, gh: FakeGitHub) -> None:
-    svc = await start_service(aiohttp_client, gh)  # BOT_INLINE_WAIT 5 s, budget 5 s
+    svc = await start_service(aiohttp_client, gh, BOT_INLINE_WAIT="5")  # budget 5 s
     gh.inject("/repos/*/issues/*/comments", "POST", status=403, headers={"retry-after": "1"})
     await _deliver_opened(svc)
     await svc.settle()

@@ -351,7 +351,8 @@ class SharedReviewer(Reviewer):
         return SharedETagAPI(self.session, token=token, base_url=self.settings.api_url,
                              pacer=self.pacers.get(pacer_key), cache=self.etags,
                              retry_budget=self.settings.retry_budget, stats=stats,
-                             refresh=refresh, redis=self.redis)
+                             refresh=refresh, redis=self.redis,
+                             inline_wait=self.settings.inline_wait)
 
     async def review_once(self, pr: PullRef, **kw: Any) -> JobResult:
         """Review with the logins every worker has learned; share any learned here. Once a
