@@ -81,10 +81,11 @@ ROUTES: tuple[tuple[str, str], ...] = (
     ("POST", "/repos/*/labels"),
     ("POST", "/repos/*/check-runs"),
     ("PATCH", "/repos/*/check-runs/*"),
+    ("GET", "/repos/*/commits/*/check-runs"),
 )
 FAULT_KINDS = {  # kind -> weight
-    "500": 1.0, "502": 1.5, "503": 1.5, "403-secondary": 1.5, "429": 1.0, "reset": 1.5,
-    "delay": 1.0,
+    "500": 1.0, "502": 1.5, "503": 1.5, "403-secondary": 1.5, "403-primary": 0.5, "429": 1.0,
+    "reset": 1.5, "delay": 1.0,
 }
 # Not in the default mix: the write is done, then the connection drops before the answer.
 EXTRA_KINDS = {"lost-reply": 1.5}
@@ -291,9 +292,17 @@ class Chaos:
         if kind in ("500", "502", "503"):
             fault = gh.inject(glob, method, status=int(kind), times=1)
         elif kind == "403-secondary":
-            fault = gh.inject_secondary_rate_limit(glob, method, status=403, retry_after=1)
+            fault = gh.inject_secondary_rate_limit(glob, method, status=403,
+                                                   retry_after=self.rng.choice((1, 2)))
         elif kind == "429":
-            fault = gh.inject_secondary_rate_limit(glob, method, status=429, retry_after=1)
+            fault = gh.inject_secondary_rate_limit(glob, method, status=429,
+                                                   retry_after=self.rng.choice((1, 2)))
+        elif kind == "403-primary":
+            fault = gh.inject(glob, method, status=403, times=1, headers={
+                "x-ratelimit-remaining": "0",
+                "x-ratelimit-reset": str(int(time.time()) + self.rng.choice((1, 2)))},
+                body={"message": "API rate limit exceeded for installation ID 1.",
+                      "documentation_url": "https://docs.github.com/rest"})
         elif kind == "reset" or (kind == "lost-reply" and method == "GET"):
             kind = "reset"
             fault = gh.inject(glob, method, reset=True, times=1)
@@ -364,7 +373,10 @@ async def run(args: argparse.Namespace) -> Result:
     if args.tracemalloc:
         tracemalloc.start()
 
-    async with ChaosGitHub(latency=args.latency_ms / 1000, rate_limit=10**9) as gh:
+    # The run writes faster than GitHub's content-creation limit on purpose (to load the
+    # service), so the fake's limit is off here; tests cover it.
+    async with ChaosGitHub(latency=args.latency_ms / 1000, rate_limit=10**9,
+                           content_limits=False) as gh:
         installs = max(1, min(args.installations, args.prs))
         prs: list[PR] = []
         for i in range(installs):
@@ -383,6 +395,7 @@ async def run(args: argparse.Namespace) -> Result:
                "BOT_WRITES_PER_MINUTE": str(args.writes_per_minute),
                "BOT_CONCURRENT_REQUESTS": str(args.concurrent_requests),
                "BOT_RETRY_BUDGET": str(args.retry_budget),
+               "BOT_INLINE_WAIT": str(args.inline_wait),
                "BOT_IN_PROGRESS_AFTER": str(args.in_progress_after),
                "BOT_CHECK_LINKS": "0", "BOT_SHUTDOWN_GRACE": "2"}
         app = make_app(settings_for(gh, **env), citations=OFFLINE_CITATIONS)
@@ -410,7 +423,7 @@ async def run(args: argparse.Namespace) -> Result:
         outcomes: Counter[str] = Counter()
         retries = [0]  # requests the bot's client retried (transient answers, resets, limits)
         jobs: dict[str, list[tuple[str, str, list[str]]]] = defaultdict(list)
-        original = reviewer.review
+        original = reviewer.review_once
 
         async def counted(ref: Any, **kw: Any) -> Any:
             try:
@@ -424,7 +437,7 @@ async def run(args: argparse.Namespace) -> Result:
             jobs[ref.key].append((ref.head_sha, result.outcome.value, list(result.problems)))
             return result
 
-        reviewer.review = counted  # type: ignore[method-assign]
+        reviewer.review_once = counted  # type: ignore[method-assign]
 
         # The plan, and every payload, before the clock starts.
         n_redeliver = min(round(args.deliveries * args.redeliver_rate),
@@ -525,14 +538,16 @@ async def run(args: argparse.Namespace) -> Result:
         await chaos_task
         lag_task.cancel()
         wall = drained_at - started
-        depth_left, running_left = queue.depth, len(queue._running)
+        depth_left, running_left = queue.depth, queue.running
+        deferred = queue.deferred
         traced_peak = tracemalloc.get_traced_memory()[1] if args.tracemalloc else 0
         await runner.cleanup()
 
         return judge(args, gh, prs, variants, load, redone, outcomes, jobs, faults, arrivals,
                      collect, lags, retries=retries[0], wall=wall,
                      ack_wall=acked_at - started, drained=drained,
-                     left=(depth_left, running_left), traced_peak=traced_peak)
+                     left=(depth_left, running_left), traced_peak=traced_peak,
+                     deferred=deferred)
 
 
 def judge(args: argparse.Namespace, gh: ChaosGitHub, prs: list[PR],
@@ -541,7 +556,8 @@ def judge(args: argparse.Namespace, gh: ChaosGitHub, prs: list[PR],
           faults: dict[str, tuple[int, int]],
           arrivals: list[tuple[float, float, str, int]],
           collect: Collect, lags: list[float], *, retries: int, wall: float,
-          ack_wall: float, drained: bool, left: tuple[int, int], traced_peak: int) -> Result:
+          ack_wall: float, drained: bool, left: tuple[int, int], traced_peak: int,
+          deferred: int) -> Result:
     """Check the final state on the fake GitHub and build the table."""
     problems: list[str] = []
     notes: list[str] = []
@@ -639,6 +655,8 @@ def judge(args: argparse.Namespace, gh: ChaosGitHub, prs: list[PR],
             lost[pr.key] = "; ".join(why)
 
     dup_total = len(dup_summary) + len(dup_review) + len(dup_check)
+    statuses_written = sum(1 for c in gh.calls if c.method == "POST" and "/statuses/" in c.path)
+    limited = sum(1 for c in gh.calls if c.status in (403, 429))
     published = [(k, h) for k, items in jobs.items() for h, o, _ in items if o == "published"]
     calls = gh.calls
     injected_calls = sum(1 for c in calls if c.injected)
@@ -675,7 +693,10 @@ def judge(args: argparse.Namespace, gh: ChaosGitHub, prs: list[PR],
         ("duplicates", f"{dup_total} ({len(dup_summary)} summary, {len(dup_review)} review, "
          f"{len(dup_check)} check run) (must be 0)"),
         ("lost reviews", f"{len(lost)} of {len(prs)} PRs (must be 0)"),
-        ("check runs left in progress", str(in_progress_left)),
+        ("check runs left in progress", f"{in_progress_left} (must be 0)"),
+        ("commit status writes", f"{statuses_written} (App mode: must be 0)"),
+        ("rate-limit answers", f"{limited} 403/429 rate limits met; {deferred} jobs re-queued "
+         f"for later (waits up to {args.inline_wait:g} s slept out in place)"),
         ("queue drained", f"{'yes' if drained else 'NO'} (left: {left[0]} waiting, "
          f"{left[1]} running)"),
         ("GitHub API calls", f"{len(calls)} ({len(gh.reads())} reads, {len(gh.writes())} "
@@ -706,6 +727,10 @@ def judge(args: argparse.Namespace, gh: ChaosGitHub, prs: list[PR],
                         f"(head:status) {acks}; jobs (head:outcome) {trail or 'none'}")
     if not drained:
         problems.append(f"the queue did not drain within {args.drain_timeout:g} s")
+    if in_progress_left:
+        problems.append(f"{in_progress_left} check runs left in progress")
+    if statuses_written:
+        problems.append(f"{statuses_written} commit statuses written in App mode")
     if gh.errors:
         problems.append(f"the fake GitHub crashed {len(gh.errors)} times: "
                         f"{gh.errors[0].splitlines()[-1]}")
@@ -767,8 +792,9 @@ definitions:
                         answer before the PR's next push)
   delivery ids queued   X-GitHub-Delivery ids answered 202 ("queued") more than once; every
     twice               other answer to a repeated id must be 200 "duplicate delivery ignored"
-  review jobs run       Reviewer.review calls and how they ended (published / superseded / failed
-                        / not-readme / crashed)
+  review jobs run       Reviewer.review_once calls (attempts) and how they ended (published /
+                        superseded / deferred: re-queued after a rate limit / failed /
+                        not-readme / crashed)
   reviews published     jobs that ended "published" (summary comment + labels + line comments +
                         check run written for their head); line-comment reviews = reviews stored
                         on the fake
@@ -785,7 +811,9 @@ definitions:
   API calls             every request the fake GitHub answered (reads = GET, writes = the rest),
                         retries and injected answers included
   injected faults hit   armed faults (one request each, on the route of a call just seen) that a
-                        request met; 403/429 carry retry-after: 1, resets drop the connection
+                        request met; 403/429 secondary limits carry retry-after: 1 or 2, a
+                        403-primary has x-ratelimit-remaining: 0 and a reset 1-2 s ahead
+                        (GitHub's own shapes); resets drop the connection
                         before the fake acts, delays are 0.2-1.5 s and then answered normally,
                         lost-reply (opt-in) drops the connection after the fake did the write
   peak memory           of this whole process: service, fake GitHub and load generator together
@@ -821,6 +849,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--concurrent-requests", type=int, default=4)
     p.add_argument("--retry-budget", type=float, default=30.0)
     p.add_argument("--in-progress-after", type=float, default=0.0)
+    p.add_argument("--inline-wait", type=float, default=5.0,
+                   help="BOT_INLINE_WAIT: 0 re-queues the job on every rate limit")
     p.add_argument("--drain-timeout", type=float, default=120.0)
     p.add_argument("--seed", type=int, default=1)
     p.add_argument("--tracemalloc", action="store_true",
@@ -852,7 +882,8 @@ def main(argv: list[str] | None = None) -> int:
     print(f"service: BOT_WORKERS={args.workers} BOT_QUEUE_SIZE={args.queue_size} "
           f"BOT_WRITES_PER_MINUTE={args.writes_per_minute} "
           f"BOT_CONCURRENT_REQUESTS={args.concurrent_requests} "
-          f"BOT_RETRY_BUDGET={args.retry_budget:g} BOT_IN_PROGRESS_AFTER="
+          f"BOT_RETRY_BUDGET={args.retry_budget:g} BOT_INLINE_WAIT={args.inline_wait:g} "
+          f"BOT_IN_PROGRESS_AFTER="
           f"{args.in_progress_after:g}; fake GitHub latency {args.latency_ms:g} ms")
     width = max(len(k) for k, _ in result.rows)
     print(f"{'metric':<{width}}  value")

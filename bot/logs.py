@@ -15,7 +15,10 @@ from typing import Any
 from bot.scrub import remember, scrub
 
 FIELDS = ("delivery", "repo", "pr", "head", "outcome", "conclusion", "reads", "writes",
-          "duration_ms", "reason", "step", "status", "abandoned")
+          "duration_ms", "reason", "step", "status", "abandoned",
+          # the service's start-up line and its re-queued jobs
+          "version", "port", "mode", "api_url", "readme", "journal", "credentials", "jobs",
+          "attempt", "retry_after_s", "delay_s", "label", "kind")
 LEVELS = ("debug", "info", "warning", "error")
 
 Scrub = Callable[[str], str]

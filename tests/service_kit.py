@@ -38,7 +38,7 @@ def settings_for(gh: FakeGitHub, **env: str) -> ServiceSettings:
     base = {"GITHUB_WEBHOOK_SECRET": SECRET, "GITHUB_APP_ID": str(gh.app_id),
             "GITHUB_PRIVATE_KEY": gh.private_key_pem, "GITHUB_API_URL": gh.url,
             "BOT_CHECK_LINKS": "0", "BOT_IN_PROGRESS_AFTER": "0", "BOT_LOGIN": gh.bot_login,
-            "BOT_RETRY_BUDGET": "5",
+            "BOT_RETRY_BUDGET": "5", "BOT_INLINE_WAIT": "0",  # every rate limit re-queues
             "BOT_JOURNAL": f"{tempfile.mkdtemp(prefix='bot-journal-')}/jobs.sqlite3", **env}
     return ServiceSettings.from_env(base)
 

@@ -836,3 +836,134 @@ def test_sync_server_in_a_thread() -> None:
 async def test_app_jwt_claims(gh: FakeGitHub) -> None:
     claims = jwt.decode(gh.app_jwt(), gh.public_key_pem, algorithms=["RS256"])
     assert claims["iss"] == str(gh.app_id) and claims["exp"] - claims["iat"] <= 600
+
+
+# --- rules.md for the real-GitHub issue ------------------------------------------------------
+
+
+async def _run(session: aiohttp.ClientSession, gh: FakeGitHub, token: str, sha: str = HEAD,
+               name: str = "awesome-papers", **more: Any) -> dict[str, Any]:
+    status, run, _ = await call(session, gh, "POST", repo_path("/check-runs"), token=token,
+                                body={"name": name, "head_sha": sha, **more})
+    assert status == 201, run
+    return run
+
+
+async def test_check_runs_of_a_commit_filter_by_name_app_and_status(
+        gh: FakeGitHub, session: aiohttp.ClientSession) -> None:
+    token = gh.installation_token(INSTALL)
+    first = await _run(session, gh, token, status="completed", conclusion="success",
+                       external_id=str(NUM))
+    second = await _run(session, gh, token, status="in_progress")
+    await _run(session, gh, token, name="other")
+    path = repo_path(f"/commits/{HEAD}/check-runs")
+    status, body, _ = await call(session, gh, "GET", path + "?check_name=awesome-papers"
+                                 f"&app_id={gh.app_id}&filter=all", token=token)
+    assert status == 200 and body["total_count"] == 2
+    conforms("checks/list-for-ref", 200, body)
+    assert [r["id"] for r in body["check_runs"]] == [second["id"], first["id"]]
+    assert body["check_runs"][1]["external_id"] == str(NUM)
+    _, latest, _ = await call(session, gh, "GET", path + "?check_name=awesome-papers",
+                              token=token)
+    assert [r["id"] for r in latest["check_runs"]] == [second["id"]]  # filter=latest
+    _, done, _ = await call(session, gh, "GET", path + "?status=completed&filter=all",
+                            token=token)
+    assert [r["id"] for r in done["check_runs"]] == [first["id"]]
+    _, other_app, _ = await call(session, gh, "GET", path + "?app_id=15368&filter=all",
+                                 token=token)
+    assert other_app["total_count"] == 0
+
+
+async def test_a_fork_prs_run_lists_no_pull_request_but_the_commit_names_it(
+        gh: FakeGitHub, session: aiohttp.ClientSession) -> None:
+    fork_head = "c" * 40
+    gh.add_pull(OWNER, REPO, 4, base_sha=BASE, head_sha=fork_head, head_repo="forker/papers",
+                files=[{"filename": "README.md", "status": "modified", "patch": PATCH}])
+    token = gh.installation_token(INSTALL)
+    run = await _run(session, gh, token, sha=fork_head)
+    assert run["pull_requests"] == []
+    status, pulls, _ = await call(session, gh, "GET", repo_path(f"/commits/{fork_head}/pulls"),
+                                  token=token)
+    assert status == 200 and [p["number"] for p in pulls] == [4]
+    assert pulls[0]["head"]["sha"] == fork_head
+
+
+async def test_summary_limit_counts_bytes(gh: FakeGitHub,
+                                          session: aiohttp.ClientSession) -> None:
+    token = gh.installation_token(INSTALL)
+    status, body, _ = await call(session, gh, "POST", repo_path("/check-runs"), token=token,
+                                 body={"name": "x", "head_sha": HEAD, "output": {
+                                     "title": "t", "summary": "é" * 40_000}})
+    assert status == 422 and "bytesize of 65535" in json.dumps(body)
+    await _run(session, gh, token, output={"title": "t", "summary": "é" * 30_000})
+
+
+async def test_get_app_wants_the_jwt(gh: FakeGitHub, session: aiohttp.ClientSession) -> None:
+    status, body, _ = await call(session, gh, "GET", "/app", token=gh.app_jwt(),
+                                 scheme="Bearer")
+    assert status == 200 and body["id"] == gh.app_id and body["slug"] == gh.app_slug
+    conforms("apps/get-authenticated", 200, body)
+    status, _, _ = await call(session, gh, "GET", "/app", token=gh.app_jwt(iss="1"),
+                              scheme="Bearer")
+    assert status == 401
+    status, _, _ = await call(session, gh, "GET", "/app", token=gh.installation_token(INSTALL))
+    assert status == 401
+
+
+async def test_a_revoked_token_gets_401(gh: FakeGitHub, session: aiohttp.ClientSession) -> None:
+    token = gh.installation_token(INSTALL)
+    assert (await call(session, gh, "GET", repo_path(f"/pulls/{NUM}"), token=token))[0] == 200
+    gh.revoke_tokens(INSTALL)
+    status, body, _ = await call(session, gh, "GET", repo_path(f"/pulls/{NUM}"), token=token)
+    assert (status, body["message"]) == (401, "Bad credentials")
+    fresh = gh.installation_token(INSTALL)
+    assert (await call(session, gh, "GET", repo_path(f"/pulls/{NUM}"), token=fresh))[0] == 200
+
+
+async def test_content_creation_is_limited_to_80_a_minute(gh: FakeGitHub,
+                                                          session: aiohttp.ClientSession) -> None:
+    token = gh.installation_token(INSTALL)
+    for i in range(80):
+        status, _, _ = await call(session, gh, "POST", repo_path(f"/issues/{NUM}/comments"),
+                                  token=token, body={"body": f"c{i}"})
+        assert status == 201
+    status, body, headers = await call(session, gh, "POST",
+                                       repo_path(f"/issues/{NUM}/comments"), token=token,
+                                       body={"body": "one more"})
+    assert status == 403 and "secondary rate limit" in body["message"]
+    assert "content creation" in body["message"] and headers["x-ratelimit-remaining"] != "0"
+    status, _, _ = await call(session, gh, "POST", repo_path(f"/issues/{NUM}/labels"),
+                              token=token, body={"labels": ["x"]})
+    assert status == 200  # other writes are not content creation
+
+
+async def test_a_rate_limit_fault_is_githubs_403_with_retry_after(
+        gh: FakeGitHub, session: aiohttp.ClientSession) -> None:
+    gh.inject_secondary_rate_limit(repo_path("/issues/*/comments"), "POST", retry_after=2)
+    status, body, headers = await call(session, gh, "POST",
+                                       repo_path(f"/issues/{NUM}/comments"),
+                                       token=gh.installation_token(INSTALL), body={"body": "x"})
+    assert (status, headers["retry-after"]) == (403, "2")
+    assert "secondary rate limit" in body["message"]
+
+
+def test_the_fake_runs_as_a_module() -> None:
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[1]
+    proc = subprocess.Popen([sys.executable, "-m", "tests.fakes.github_server", "--port", "0"],
+                            cwd=root, stdout=subprocess.PIPE, text=True)
+    try:
+        assert proc.stdout is not None
+        first = proc.stdout.readline()
+        assert first.startswith("fake GitHub at http://127.0.0.1:")
+        url = first.split()[3]
+        settings = proc.stdout.readline()
+        assert f"GITHUB_API_URL={url}" in settings and "GITHUB_APP_ID=" in settings
+        with urllib.request.urlopen(f"{url}/rate_limit", timeout=10) as r:
+            assert r.status == 200
+    finally:
+        proc.terminate()
+        proc.wait(10)

@@ -209,3 +209,21 @@ def test_rate_limits_are_told_from_refusals_as_github_documents() -> None:
     assert rate_limit_wait(404, {"retry-after": "1"}, b"") == (False, None)
     assert backoff(RateLimited(None), 1) >= 60 and backoff(RateLimited(None), 3) >= 240
     assert backoff(RateLimited(2.0), 5) == 2.0
+
+
+async def test_waiting_for_another_jobs_rate_limit_costs_no_attempt() -> None:
+    seen: list[tuple[int, bool]] = []
+
+    async def run(attempt: Attempt) -> None:
+        seen.append((attempt.job.attempt, attempt.last))
+        if len(seen) == 1:
+            raise RetryLater(0.05, "the installation waits", count=False)
+        if len(seen) == 2:
+            raise RetryLater(0.05, "GitHub said wait")
+
+    q = _queue(run, workers=1, size=10, max_attempts=2)
+    q.start()
+    assert await q.submit(Job("pr", "h", "d"))
+    assert await q.join(timeout=2)
+    assert seen == [(1, False), (1, False), (2, True)]  # the uncounted wait kept attempt 1
+    await q.shutdown(1)

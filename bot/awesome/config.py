@@ -18,6 +18,7 @@ from bot.awesome.model import Threshold
 MAX_CONFIG_BYTES = 64 * 1024
 RULE_OFF = "off"
 DEFAULT_FILES = ("README.md",)
+LABEL_NAME_MAX = 50  # GitHub refuses longer label names (422, observed)
 
 
 @dataclass(frozen=True, slots=True)
@@ -132,7 +133,11 @@ def _mapping(key: str, m: Any, errors: list[str]) -> MappingProxyType[str, str] 
     if key == "labels":
         empty = [k for k, v in m.items() if v is None or not str(v).strip()]
         errors.extend(f"label `{k}` needs a non-empty name" for k in empty)
-        return MappingProxyType({k: str(v).strip() for k, v in m.items() if k not in empty})
+        long = [k for k, v in m.items() if k not in empty and len(str(v).strip()) > LABEL_NAME_MAX]
+        errors.extend(f"label `{k:.40}` must be at most {LABEL_NAME_MAX} characters long "
+                      f"(GitHub's limit), not {len(str(m[k]).strip())}" for k in long)
+        return MappingProxyType({k: str(v).strip() for k, v in m.items()
+                                 if k not in empty and k not in long})
     clean = {k: (RULE_OFF if v is False else str(v).lower()) for k, v in m.items()
              if v is not None}
     bad = [k for k, v in clean.items() if v not in _SEVERITIES]

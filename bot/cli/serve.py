@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import asyncio
 import sys
 from typing import Any
 
@@ -36,6 +37,7 @@ def run_serve(args: argparse.Namespace) -> int:
     from dotenv import load_dotenv
 
     from bot import logs
+    from bot.github import startup
     from bot.github.settings import ServiceSettings
     from bot.github.webhook import make_app
     from bot.scale.settings import ScaleSettings
@@ -48,7 +50,19 @@ def run_serve(args: argparse.Namespace) -> int:
     except ValueError as exc:  # SettingsError, or a bad LOG_FORMAT / LOG_LEVEL
         print(f"error: {exc}", file=sys.stderr)
         return 2
-    web.run_app(make_app(settings, scale=scale), port=settings.port, print=None,
+    try:
+        sock = startup.listen(settings.port)
+    except OSError as exc:
+        print(f"error: cannot listen on port {settings.port}: {exc.strerror or exc}",
+              file=sys.stderr)
+        return 2
+    check = asyncio.run(startup.check_credentials(settings))
+    if check.ok is False:
+        sock.close()
+        print(f"error: {check.detail}", file=sys.stderr)
+        return 2
+    startup.log_start(settings, check)
+    web.run_app(make_app(settings, scale=scale, credentials=check), sock=sock, print=None,
                 shutdown_timeout=settings.shutdown_grace + 5, access_log=None)
     return 0
 

@@ -4,8 +4,9 @@ Every request of one installation shares a small concurrency limit and writes ar
 allows about 80 content-creating requests a minute and 500 an hour). Transient failures
 (connection errors, timeouts, 500/502/503/504) are retried with exponential backoff and jitter
 within a time budget. A rate limit (a 403/429 told apart from a permission refusal the way GitHub
-documents it) is never waited out here: it raises `RateLimited`, holds back the installation's
-other requests until GitHub's time, and the job is re-queued. A POST that creates a comment or
+documents it) holds back all the installation's requests until GitHub's time; a wait of a few
+seconds (`inline_wait`, within the budget) is slept out in place, a longer one raises
+`RateLimited` and the job is re-queued (no worker waits a minute). A POST that creates a comment or
 review and may have landed (5xx, timeout, broken connection) raises `AmbiguousWrite`, so the
 caller looks before sending it again. A 401 fetches a fresh installation token once.
 """
@@ -57,10 +58,12 @@ class RateLimited(Exception):
     """Wait `delay` seconds (None: GitHub gave no time; wait at least a minute, longer each
     time) before asking GitHub again."""
 
-    def __init__(self, delay: float | None, reason: str = "GitHub's rate limit") -> None:
+    def __init__(self, delay: float | None, reason: str = "GitHub's rate limit", *,
+                 asked: bool = True) -> None:
         super().__init__(reason)
         self.delay = delay
         self.reason = reason
+        self.asked = asked  # False: no request went out (the installation is waiting)
 
 
 @dataclass
@@ -98,7 +101,15 @@ class Pacer:
         """Raise RateLimited while GitHub's wait is not over."""
         left = self.blocked_until - time.time()
         if left > 0:
-            raise RateLimited(left, "waiting out GitHub's rate limit")
+            raise RateLimited(left, "waiting out GitHub's rate limit", asked=False)
+
+    async def sit_out(self, longest: float, deadline: float) -> None:
+        """Sleep out GitHub's wait when it ends within `longest` seconds and before
+        `deadline` (monotonic); else raise RateLimited (the job is re-queued)."""
+        left = self.blocked_until - time.time()
+        if 0 < left <= longest and time.monotonic() + left <= deadline:
+            await asyncio.sleep(left)
+        self.check()
 
     async def before_write(self, creates: bool = False) -> None:
         """Take one write token, waiting briefly for the bucket to refill; a long wait (or a
@@ -112,13 +123,14 @@ class Pacer:
                     self._created.popleft()
                 if len(self._created) >= self.creates_per_hour:
                     raise RateLimited(self._created[0] - hour_ago + 1,
-                                      "the hour's content-creation budget is spent")
+                                      "the hour's content-creation budget is spent",
+                                      asked=False)
             if self._tokens < 0:
                 self._tokens, self._stamp = float(self.burst), now
             tokens = min(self.burst, self._tokens + (now - self._stamp) * rate) - 1
             wait = -tokens / rate if tokens < 0 else 0.0
             if wait > MAX_INLINE_PACE:
-                raise RateLimited(wait, "pacing writes")
+                raise RateLimited(wait, "pacing writes", asked=False)
             self._tokens, self._stamp = tokens, now
             if creates:
                 self._created.append(time.time())
@@ -238,10 +250,12 @@ class BotGitHubAPI(GitHubAPI):
     def __init__(self, session: aiohttp.ClientSession, *, token: str | None, base_url: str,
                  pacer: Pacer, cache: LRUCache | None = None, retry_budget: float = 30.0,
                  stats: CallStats | None = None,
-                 refresh: Callable[[], Awaitable[str]] | None = None) -> None:
+                 refresh: Callable[[], Awaitable[str]] | None = None,
+                 inline_wait: float = 5.0) -> None:
         super().__init__(session, USER_AGENT, oauth_token=token, cache=cache, base_url=base_url)
         self.pacer = pacer
         self.retry_budget = retry_budget
+        self.inline_wait = inline_wait  # a rate-limit wait this short is slept out in place
         self.stats = stats if stats is not None else CallStats()
         self._refresh = refresh
 
@@ -258,7 +272,7 @@ class BotGitHubAPI(GitHubAPI):
             body = SCRUBBER.bytes(body)  # no secret reaches a comment, check run or label
         while True:
             attempt += 1
-            self.pacer.check()
+            await self.pacer.sit_out(self.inline_wait, deadline)
             if method in WRITE_METHODS:
                 await self.pacer.before_write(creates)
             try:
@@ -285,6 +299,10 @@ class BotGitHubAPI(GitHubAPI):
             if limited:
                 self.stats.rate_limited += 1
                 self.pacer.block(MIN_WAIT if wait is None else wait)
+                if wait is not None and wait <= self.inline_wait \
+                        and time.monotonic() + wait <= deadline:
+                    self.stats.retries += 1
+                    continue  # a short wait: slept out at the top of the loop
                 raise RateLimited(wait, f"GitHub's rate limit ({status})")
             if failure is None and status not in TRANSIENT:
                 if resp_headers.get("x-ratelimit-remaining") == "0":  # the next one would fail

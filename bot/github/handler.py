@@ -66,6 +66,7 @@ class Outcome(StrEnum):
     PUBLISHED = "published"
     NOT_README = "not-readme"
     SUPERSEDED = "superseded"
+    ALREADY_REVIEWED = "already-reviewed"
     DEFERRED = "deferred"
     FAILED = "failed"
 
@@ -81,10 +82,12 @@ class JobResult:
     check_run_id: int | None = None
     via_status: bool = False
     retry_after: float | None = None  # DEFERRED: run again this many seconds from now
+    charged: bool = True  # DEFERRED: the attempt counts (False: it only waited its turn)
     reached: PullRef | None = None  # the head it ended on (DEFERRED: the head to go on with)
     review: Review | None = None  # what was computed, published or not (the Action shows it)
     facts: Facts | None = None
     unreachable: bool = False  # GitHub could not be reached
+    finish_after: float | None = None  # FAILED, its check run not completed yet: try then
 
 
 @dataclass(frozen=True, slots=True)
@@ -144,7 +147,7 @@ class Reviewer:
         return BotGitHubAPI(self.session, token=token, base_url=self.settings.api_url,
                             pacer=self.pacers.get(pacer_key), cache=self.etags,
                             retry_budget=self.settings.retry_budget, stats=stats,
-                            refresh=refresh)
+                            refresh=refresh, inline_wait=self.settings.inline_wait)
 
     async def client_for(self, installation_id: int | None, repo: str,
                          stats: CallStats) -> BotGitHubAPI:
@@ -212,7 +215,8 @@ class Reviewer:
 
     async def review_once(self, pr: PullRef, *, delivery: str = "-",
                           is_current: Callable[[], bool] = lambda: True, attempt: int = 1,
-                          last: bool = False, new_run: bool = False) -> JobResult:
+                          last: bool = False, new_run: bool = False,
+                          if_unreviewed: bool = False) -> JobResult:
         """One attempt at reviewing one head and publishing the result.
 
         A rate limit (or GitHub unreachable) ends it as DEFERRED with the time to wait; the
@@ -224,6 +228,7 @@ class Reviewer:
         started = time.monotonic()
         gh: BotGitHubAPI | None = None
         check_id: int | None = None
+        work: asyncio.Future[_Readme] | None = None
         try:
             gh = await self.client_for(pr.installation_id, pr.full_name, stats)
             runs: list[dict[str, Any]] | None = None
@@ -235,6 +240,9 @@ class Reviewer:
                     return result
                 if runs is None and not result.via_status:
                     runs = await publish.our_runs(gh, pr, self.app_id)
+                    if if_unreviewed and any(r.get("status") == "completed" for r in runs):
+                        result.outcome = Outcome.ALREADY_REVIEWED
+                        return result
                     check_id = self._reusable(runs, new_run)
                 work = asyncio.ensure_future(self._compute(gh, pr, readme))
                 done, _ = await asyncio.wait({work}, timeout=self.settings.in_progress_after)
@@ -279,7 +287,8 @@ class Reviewer:
         except (RateLimited, TransientError) as exc:
             reason = _reason(exc)
             result.unreachable = isinstance(exc, TransientError)
-            if not last:
+            result.charged = not isinstance(exc, RateLimited) or exc.asked
+            if not last or not result.charged:
                 result.outcome = Outcome.DEFERRED
                 result.retry_after = backoff(exc, attempt)
                 result.reached = pr  # its run, if one was started, is finished from there
@@ -291,6 +300,10 @@ class Reviewer:
         except Exception as exc:
             return await self._failed(gh, pr, check_id, result, exc, delivery)
         finally:
+            if work is not None and not work.done():  # a step beside it failed first
+                work.cancel()
+            elif work is not None and not work.cancelled():
+                work.exception()  # seen: its failure was the one reported, or another was
             elapsed = time.monotonic() - started
             conclusion = result.conclusion.value if result.conclusion else None
             metrics.review_finished(result.outcome.value, conclusion, elapsed)
@@ -313,19 +326,36 @@ class Reviewer:
                 exc_info=not expected, extra={"delivery": delivery, "pr": pr.key,
                                                "head": pr.head_sha, "reason": reason})
         if gh is not None and not result.via_status:
-            await _quietly(self._finish_open(gh, pr, check_id, conclusion="neutral",
-                                             title="Review could not finish",
-                                             summary=f"The review could not be completed: "
-                                                     f"{reason}."))
+            try:
+                await asyncio.wait_for(self._finish_open(gh, pr, check_id, reason), 10)
+            except (RateLimited, TransientError) as again:  # finish it later, in the queue
+                result.finish_after = backoff(again, 1)
+            except Exception as other:
+                log.warning("cleanup step failed", extra={"reason": _reason(other)})
         return result
 
+    async def finish_later(self, pr: PullRef, reason: str, attempt: int) -> float | None:
+        """Complete the head's open runs (a review that gave up could not); seconds to wait
+        when GitHub still asks for it."""
+        try:
+            gh = await self.client_for(pr.installation_id, pr.full_name, CallStats())
+            await self._finish_open(gh, pr, None, reason, create=False)
+        except (RateLimited, TransientError) as exc:
+            return backoff(exc, attempt)
+        return None
+
     async def _finish_open(self, gh: BotGitHubAPI, pr: PullRef, check_id: int | None,
-                           **output: Any) -> None:
-        """Complete `check_id`, or every open run of the bot on the head when none is known."""
-        ids = [check_id] if check_id is not None else publish.open_runs(
-            await publish.our_runs(gh, pr, self.app_id))
-        for run_id in ids or [None]:
-            await publish.finish_check(gh, pr, run_id, app_id=self.app_id, **output)
+                           reason: str, *, create: bool = True,
+                           summary: str | None = None) -> None:
+        """Complete `check_id`, or every open run of the bot on the head when none is known
+        (with `create`, a completed run says so when there was none)."""
+        ids: list[int | None] = [check_id] if check_id is not None else list(
+            publish.open_runs(await publish.our_runs(gh, pr, self.app_id)))
+        for run_id in ids or ([None] if create else []):
+            await publish.finish_check(gh, pr, run_id, app_id=self.app_id, conclusion="neutral",
+                                       title="Review could not finish",
+                                       summary=summary or f"The review could not be "
+                                                          f"completed: {reason}.")
 
     @staticmethod
     def _reusable(runs: list[dict[str, Any]], new_run: bool) -> int | None:

@@ -6,6 +6,7 @@ ends; at start-up the queue takes back every job still in the file.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import sqlite3
 from dataclasses import replace
@@ -16,7 +17,7 @@ from bot.github.queue import Job
 _SCHEMA = """CREATE TABLE IF NOT EXISTS jobs (
     id INTEGER PRIMARY KEY AUTOINCREMENT, key TEXT NOT NULL, head TEXT NOT NULL,
     delivery TEXT NOT NULL, task TEXT NOT NULL, not_before REAL NOT NULL,
-    attempt INTEGER NOT NULL)"""
+    attempt INTEGER NOT NULL, runs INTEGER NOT NULL DEFAULT 0)"""
 
 
 class SqliteJournal:
@@ -28,21 +29,25 @@ class SqliteJournal:
         self._db.execute("PRAGMA journal_mode=WAL")
         self._db.execute("PRAGMA synchronous=NORMAL")
         self._db.execute(_SCHEMA)
+        with contextlib.suppress(sqlite3.OperationalError):  # a file from before `runs`
+            self._db.execute("ALTER TABLE jobs ADD COLUMN runs INTEGER NOT NULL DEFAULT 0")
 
     def add(self, job: Job) -> Job:
         """Store a new job; returns it with its id."""
         cur = self._db.execute(
-            "INSERT INTO jobs (key, head, delivery, task, not_before, attempt) "
-            "VALUES (?, ?, ?, ?, ?, ?)",
+            "INSERT INTO jobs (key, head, delivery, task, not_before, attempt, runs) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?)",
             (job.key, job.head, job.delivery, json.dumps(dict(job.task)), job.not_before,
-             job.attempt))
+             job.attempt, job.runs))
         return replace(job, id=int(cur.lastrowid or 0))
 
     def update(self, job: Job) -> None:
-        """Record a re-queued job's new time and attempt (and head, when its work moved on)."""
-        self._db.execute("UPDATE jobs SET not_before = ?, attempt = ?, head = ?, task = ? "
-                         "WHERE id = ?", (job.not_before, job.attempt, job.head,
-                                          json.dumps(dict(job.task)), job.id))
+        """Record a re-queued job's new time, attempt and runs (and head, when its work moved
+        on)."""
+        self._db.execute("UPDATE jobs SET not_before = ?, attempt = ?, runs = ?, head = ?, "
+                         "task = ? WHERE id = ?", (job.not_before, job.attempt, job.runs,
+                                                   job.head, json.dumps(dict(job.task)),
+                                                   job.id))
 
     def remove(self, job: Job) -> None:
         """The job ended (or was superseded)."""
@@ -50,10 +55,10 @@ class SqliteJournal:
 
     def pending(self) -> list[Job]:
         """Every job still stored, oldest first."""
-        rows = self._db.execute("SELECT id, key, head, delivery, task, not_before, attempt "
-                                "FROM jobs ORDER BY id").fetchall()
-        return [Job(key, head, delivery, json.loads(task), not_before, attempt, id=i)
-                for i, key, head, delivery, task, not_before, attempt in rows]
+        rows = self._db.execute("SELECT id, key, head, delivery, task, not_before, attempt, "
+                                "runs FROM jobs ORDER BY id").fetchall()
+        return [Job(key, head, delivery, json.loads(task), not_before, attempt, id=i, runs=r)
+                for i, key, head, delivery, task, not_before, attempt, r in rows]
 
     def close(self) -> None:
         """Close the file."""

@@ -8,6 +8,7 @@ second run for the same head writes nothing new and a label added by hand is nev
 from __future__ import annotations
 
 import json
+import logging
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -25,6 +26,7 @@ MAX_ANNOTATIONS = 150
 CHECK_OUTPUT_MAX = 65_535  # bytes (GitHub counts the summary's UTF-8 bytes)
 COMMENT_MAX = 65_536  # characters (observed; it may count bytes: stay under both)
 TRUNCATION_NOTE = "\n\n*… truncated: GitHub limits how long this text may be.*"
+log = logging.getLogger("bot.publish")
 REVIEW_PREFIX = "awesome-papers:"
 _STATE = re.compile(r"<!-- awesome-papers-bot-state (\{.*?\}) -->")
 
@@ -265,17 +267,26 @@ async def _has_review(gh: GitHubAPI, pr: PullRef) -> bool:
     return False
 
 
+def _already_exists(exc: BadRequest) -> bool:
+    """A 422 saying the label exists (created meanwhile), not another validation error."""
+    errors = getattr(exc, "errors", None)
+    return isinstance(errors, list) and any(
+        isinstance(e, dict) and e.get("code") == "already_exists" for e in errors)
+
+
 class LabelSync:
-    """Labels: add what the review wants, remove only the bot's own stale ones."""
+    """Labels: add what the review wants, remove only the bot's own stale ones. GitHub compares
+    label names without case, and so does this."""
 
     def __init__(self, known: dict[str, set[str]]) -> None:
-        self._known = known  # repository -> labels known to exist there
+        self._known = known  # repository -> labels (casefolded) known to exist there
 
-    async def _ensure(self, gh: GitHubAPI, pr: PullRef, name: str) -> None:
-        """Create a label in the repository when it does not exist yet."""
+    async def _ensure(self, gh: GitHubAPI, pr: PullRef, name: str) -> bool:
+        """Create a label in the repository when it does not exist yet; False when GitHub
+        refuses it (a 422 other than "already exists")."""
         known = self._known.setdefault(pr.full_name, set())
-        if name in known:
-            return
+        if name.casefold() in known:
+            return True
         try:
             await gh.getitem("/repos/{owner}/{repo}/labels/{name}", pr.vars(name=name))
         except BadRequest as exc:
@@ -284,25 +295,31 @@ class LabelSync:
             color, description = LABEL_STYLE.get(name, ("ededed", "Set by awesome-papers-bot"))
             try:
                 await gh.post("/repos/{owner}/{repo}/labels", pr.vars(), data={
-                    "name": name, "color": color, "description": description})
+                    "name": name, "color": color, "description": description[:100]})
             except BadRequest as exc2:
-                if exc2.status_code != 422:  # already exists: created meanwhile
+                if exc2.status_code != 422:
                     raise
-        known.add(name)
+                if not _already_exists(exc2):
+                    log.warning("label refused", extra={"label": name[:60], "reason": str(
+                        exc2)[:200]})
+                    return False
+        known.add(name.casefold())
+        return True
 
     async def sync(self, gh: GitHubAPI, pr: PullRef, wanted: Sequence[str],
                    previous: Sequence[str]) -> tuple[str, ...]:
         """Apply the wanted labels; return the labels the bot now owns on the PR."""
-        current = {lb["name"] async for lb in gh.getiter(
+        current = {lb["name"].casefold() async for lb in gh.getiter(
             "/repos/{owner}/{repo}/issues/{number}/labels{?per_page}", pr.vars(per_page=100))}
-        missing = [n for n in wanted if n not in current]
-        for name in missing:
-            await self._ensure(gh, pr, name)
+        wanted_cf = {n.casefold() for n in wanted}
+        previous_cf = {n.casefold() for n in previous}
+        missing = [n for n in dict.fromkeys(wanted) if n.casefold() not in current]
+        missing = [n for n in missing if await self._ensure(gh, pr, n)]
         if missing:
             await gh.post("/repos/{owner}/{repo}/issues/{number}/labels", pr.vars(),
                           data={"labels": missing})
         for name in previous:
-            if name not in wanted and name in current:
+            if name.casefold() not in wanted_cf and name.casefold() in current:
                 try:
                     await gh.delete("/repos/{owner}/{repo}/issues/{number}/labels/{name}",
                                     pr.vars(name=name))
@@ -311,4 +328,5 @@ class LabelSync:
                         raise
         # The bot owns what it added now plus what it had added before and still wants;
         # a wanted label that a person had already put on stays theirs.
-        return tuple(n for n in wanted if n in missing or n in previous)
+        added = {n.casefold() for n in missing}
+        return tuple(n for n in wanted if n.casefold() in added or n.casefold() in previous_cf)

@@ -12,10 +12,10 @@ Interface (for the service, and for other back ends such as a Redis queue):
   and `last` (no further retry will be allowed: finish what was started).
 - An optional `Journal` keeps jobs on disk until they end, so a killed process resumes them.
 
-A delivery for a PR replaces that PR's first-try job still waiting; a re-queued job that a newer
-head supersedes still runs once, with `is_current()` False, to finish what it started. When the
-queue is full, `submit` says no and the webhook answers 503, so GitHub records a failed delivery
-that a maintainer can redeliver, instead of memory growing without bound.
+A delivery for a PR replaces that PR's job still waiting if it never ran; a re-queued job that
+a newer head supersedes still runs once, with `is_current()` False, to finish what it started.
+When the queue is full, `submit` says no and the webhook answers 503, so GitHub records a failed
+delivery that a maintainer can redeliver, instead of memory growing without bound.
 """
 
 from __future__ import annotations
@@ -46,10 +46,13 @@ class Job:
     not_before: float = 0.0  # epoch seconds (time.time()): survives a restart
     attempt: int = 1
     id: int = 0  # set by the queue (or the journal)
+    runs: int = 0  # times it ran and was re-queued (a job that ran may hold a check run)
 
-    def later(self, delay: float) -> Job:
-        """This job again, `delay` seconds from now, as the next attempt."""
-        return replace(self, not_before=time.time() + max(0.0, delay), attempt=self.attempt + 1)
+    def later(self, delay: float, *, count: bool = True) -> Job:
+        """This job again, `delay` seconds from now, as the next attempt (`count` False: the
+        same attempt, for a job that did not get to ask GitHub anything)."""
+        return replace(self, not_before=time.time() + max(0.0, delay),
+                       attempt=self.attempt + (1 if count else 0), runs=self.runs + 1)
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,12 +66,15 @@ class Attempt:
 
 class RetryLater(Exception):
     """Raised by a job's work: run it again after `delay` seconds (as `job` says, when the work
-    moved on, e.g. a review that followed a push to a newer head)."""
+    moved on, e.g. a review that followed a push to a newer head; `count` False: this run does
+    not count as an attempt, e.g. it only waited for another job's rate limit)."""
 
-    def __init__(self, delay: float, reason: str = "", *, job: Job | None = None) -> None:
+    def __init__(self, delay: float, reason: str = "", *, count: bool = True,
+                 job: Job | None = None) -> None:
         super().__init__(reason or f"retry in {delay:.0f} s")
         self.delay = delay
         self.reason = reason
+        self.count = count
         self.job = job
 
     def next_of(self, job: Job) -> Job:
@@ -162,7 +168,7 @@ class WorkQueue:
             same = [j for j in self._waiting if j.key == job.key]
             if any(j.head == job.head for j in same):
                 return True  # that head already waits: the newcomer adds nothing
-            replaced = [j for j in same if j.attempt == 1]
+            replaced = [j for j in same if j.runs == 0]
             if not replaced and len(self._waiting) >= self._size:
                 return False
             for old in replaced:
@@ -176,12 +182,14 @@ class WorkQueue:
             self.cond.notify()
         return True
 
-    async def defer(self, job: Job, delay: float) -> None:
-        """Re-queue a job that ran, `delay` seconds from now (kept even when the queue is full:
-        it was accepted once)."""
-        again = job.later(delay)
+    async def defer(self, job: Job, delay: float, *, count: bool = True) -> None:
+        """Re-queue a job that ran (or queue a follow-up job, id 0), `delay` seconds from now;
+        kept even when the queue is full: its work was accepted once."""
+        again = job.later(delay, count=count)
         async with self.cond:
-            if self.journal is not None:
+            if again.id == 0:
+                again = self._store(again)
+            elif self.journal is not None:
                 self.journal.update(again)
             self._waiting.append(again)
             self.deferred += 1
@@ -239,7 +247,7 @@ class WorkQueue:
             async with self.cond:
                 self._running.pop(job.key, None)
                 self.cond.notify_all()
-        if retry is not None and not attempt.last:
+        if retry is not None and (not attempt.last or not retry.count):
             log.info("deferred", extra={"delivery": job.delivery, "pr": job.key,
                                         "head": job.head, "attempt": job.attempt,
                                         "delay_s": round(retry.delay, 1),
@@ -247,7 +255,7 @@ class WorkQueue:
             again = retry.next_of(job)
             if again.head != job.head and self._newest.get(job.key) == job.head:
                 self._newest[job.key] = again.head  # it reached the newest head itself
-            await self.defer(again, retry.delay)
+            await self.defer(again, retry.delay, count=retry.count)
             return
         if retry is not None:
             log.warning("gave up", extra={"delivery": job.delivery, "pr": job.key,

@@ -51,6 +51,7 @@ class ServiceSettings:
     writes_per_minute: int = 60
     creates_per_hour: int = 450
     max_attempts: int = 8
+    inline_wait: float = 5.0
     concurrent_requests: int = 4
     retry_budget: float = 30.0
     citation_budget: float = 20.0
@@ -119,6 +120,7 @@ class ServiceSettings:
             writes_per_minute=int(number("BOT_WRITES_PER_MINUTE", 60, 1, 500)),
             creates_per_hour=int(number("BOT_CREATES_PER_HOUR", 450, 1, 100_000)),
             max_attempts=int(number("BOT_MAX_ATTEMPTS", 8, 1, 50)),
+            inline_wait=number("BOT_INLINE_WAIT", 5.0, 0, 30),
             concurrent_requests=int(number("BOT_CONCURRENT_REQUESTS", 4, 1, 50)),
             retry_budget=number("BOT_RETRY_BUDGET", 30.0, 0, 600),
             citation_budget=number("CITATION_BUDGET", 20.0, 0, 300),

@@ -8,6 +8,7 @@ handle get 200.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import os
 import re
@@ -33,6 +34,7 @@ from bot.github.pull import PayloadError, pull_from_payload
 from bot.github.queue import Job, WorkQueue
 from bot.github.queue_events import QueueEvent, accept, queue_router
 from bot.github.settings import MAX_BODY_BYTES, AuthMode, ServiceSettings
+from bot.github.startup import NOT_CHECKED, RECHECK_EVERY, CredentialCheck, check_credentials
 from bot.github.triage import QueueKeeper, QueueSettings
 from bot.scale.settings import ScaleSettings
 
@@ -45,6 +47,7 @@ class Runtime:
     """What exists only while the app runs (made at start-up, inside the event loop)."""
 
     reviewer: Reviewer | None = None
+    credentials: CredentialCheck = NOT_CHECKED
     remote: bool = False  # reviews run in worker processes (Redis mode)
     scheduler: Scheduler | None = None  # the maintainer's queue (in-process mode)
     relay: Callable[[str, list[Any]], Awaitable[int]] | None = None  # to workers (Redis mode)
@@ -96,7 +99,7 @@ def _where(event: sansio.Event) -> tuple[str, str, int | None]:
 
 
 def _jobs_for(event: sansio.Event, prs: Any, sha: Any, number: int | None,
-              new_run: bool) -> list[Job]:
+              new_run: bool, if_unreviewed: bool = False) -> list[Job]:
     """Review the PRs a check run or suite names; when it names none (a fork PR), find them."""
     if not isinstance(sha, str) or not re.fullmatch(r"[0-9a-f]{7,64}", sha):
         raise PayloadError("the payload's head_sha is not a commit id")
@@ -107,10 +110,10 @@ def _jobs_for(event: sansio.Event, prs: Any, sha: Any, number: int | None,
                              "base": _map(_map(pr).get("base"))},
             "repository": event.data.get("repository"),
             "installation": event.data.get("installation"),
-        }), event.delivery_id, new_run=new_run) for pr in prs]
+        }), event.delivery_id, new_run=new_run, if_unreviewed=if_unreviewed) for pr in prs]
     owner, name, inst = _where(event)
     return [resolve_job(owner, name, inst, sha, event.delivery_id, number=number,
-                        new_run=new_run)]
+                        new_run=new_run, if_unreviewed=if_unreviewed)]
 
 
 @router.register("check_run", action="rerequested")
@@ -138,8 +141,11 @@ async def _on_suite(event: sansio.Event, sink: list[Job | str],
     if not _ours(_map(suite.get("app")), settings):
         sink.append("check suite of another app")
         return
+    rerun = event.data.get("action") == "rerequested"
+    # `requested` comes with every push, next to pull_request.synchronize: a head already
+    # reviewed is left alone.
     sink.extend(_jobs_for(event, suite.get("pull_requests"), suite.get("head_sha"), None,
-                          event.data.get("action") == "rerequested"))
+                          rerun, if_unreviewed=not rerun))
 
 
 def _json(code: int, **body: Any) -> web.Response:
@@ -280,13 +286,27 @@ async def healthz(request: web.Request) -> web.Response:
         return _json(503, status="the job queue is unreachable", version=__version__)
     return _json(200, status="ok" if queue.accepting else "stopping", version=__version__,
                  uptime_s=round(time.monotonic() - request.app[STARTED], 1),
-                 queued=queue.depth, completed=queue.completed)
+                 queued=queue.depth, completed=queue.completed,
+                 credentials=request.app[RUNTIME].credentials.as_json())
+
+
+async def _recheck(runtime: Runtime, settings: ServiceSettings,
+                   session: aiohttp.ClientSession, first: float) -> None:
+    """Check the credentials again now and then, for /healthz."""
+    await asyncio.sleep(first)
+    while True:
+        runtime.credentials = await check_credentials(settings, session)
+        if runtime.credentials.ok is False:
+            log.error("credentials refused", extra={"reason": runtime.credentials.detail})
+        await asyncio.sleep(RECHECK_EVERY)
 
 
 def make_app(settings: ServiceSettings, *, citations: CitationSettings | None = None,
-             scale: ScaleSettings | None = None) -> web.Application:
+             scale: ScaleSettings | None = None,
+             credentials: CredentialCheck | None = None) -> web.Application:
     """The aiohttp application, with its session, reviewer and queue tied to its lifetime
-    (with `scale`, Redis' queue instead: worker processes review)."""
+    (with `scale`, Redis' queue instead: worker processes review; `credentials`: the
+    start-up check, when it was made before)."""
     app = web.Application(client_max_size=MAX_BODY_BYTES)
     app[SETTINGS] = settings
     app[DELIVERIES] = MemoryDeliveries()
@@ -294,7 +314,7 @@ def make_app(settings: ServiceSettings, *, citations: CitationSettings | None = 
     journal = SqliteJournal(settings.journal) if settings.journal else None
     app[QUEUE] = queue = WorkQueue(workers=settings.workers, size=settings.queue_size,
                                    journal=journal, max_attempts=settings.max_attempts)
-    app[RUNTIME] = runtime = Runtime()
+    app[RUNTIME] = runtime = Runtime(credentials=credentials or NOT_CHECKED)
     queue.run = JobRunner(lambda: runtime.reviewer, queue, app[DELIVERIES])
 
     async def lifecycle(app: web.Application) -> AsyncIterator[None]:
@@ -311,7 +331,9 @@ def make_app(settings: ServiceSettings, *, citations: CitationSettings | None = 
                 QueueKeeper(settings.readme_path, settings.config_path))
             app[QUEUE].start()
             forget_depth = metrics.queue_depth_source(lambda: app[QUEUE].depth)
+            checks = asyncio.ensure_future(_recheck(runtime, settings, session, RECHECK_EVERY))
             yield
+            checks.cancel()
             forget_depth()
             await reviewer.queue.close()
             abandoned = await app[QUEUE].shutdown(settings.shutdown_grace)

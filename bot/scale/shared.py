@@ -351,7 +351,8 @@ class SharedReviewer(Reviewer):
         return SharedETagAPI(self.session, token=token, base_url=self.settings.api_url,
                              pacer=self.pacers.get(pacer_key), cache=self.etags,
                              retry_budget=self.settings.retry_budget, stats=stats,
-                             refresh=refresh, redis=self.redis)
+                             refresh=refresh, redis=self.redis,
+                             inline_wait=self.settings.inline_wait)
 
     async def review_once(self, pr: PullRef, **kw: Any) -> JobResult:
         """Review with the logins every worker has learned; share any learned here. Once a
@@ -410,8 +411,7 @@ class SharedReviewer(Reviewer):
         if pr is None:
             return
         gh = await self.client_for(pr.installation_id, pr.full_name, CallStats())
-        await self._finish_open(gh, pr, None, conclusion="neutral",
-                                title="Review could not finish",
+        await self._finish_open(gh, pr, None, "its worker stopped several times",
                                 summary="Reviewing this commit stopped the bot's worker "
                                         "several times; push again or re-run this check.")
 

@@ -5,9 +5,15 @@ It serves the operations in GitHub's own OpenAPI description of the routes the b
 description's schemas and examples, and refuses what it refuses: every JSON request body is
 validated with `jsonschema` against the operation's `requestBody` schema (OpenAPI `nullable`
 translated), plus the limits GitHub documents or was observed to enforce (rules.md): comment
-bodies <= 65536 chars, check-run `summary`/`text` <= 65535, <= 50 annotations per request,
-annotation title <= 255 chars and message <= 64 KB, label name <= 50 and description <= 100
-chars, <= 1000 statuses per sha+context, review comments must anchor on a line of the file's diff.
+bodies <= 65536 chars, check-run `summary`/`text` <= 65535 UTF-8 bytes, <= 50 annotations per
+request (each update appends), annotation title <= 255 chars and message <= 64 KB, label name
+<= 50 and description <= 100 chars, <= 1000 statuses per sha+context, review comments must
+anchor on a line of the file's diff, content creation (comments, reviews, issues) at most 80 a
+minute and 500 an hour per installation (then 403 naming the secondary rate limit). A check run
+lists only same-repository PRs in `pull_requests` (a fork PR's is empty); its commit's PRs come
+from `GET /repos/{o}/{r}/commits/{sha}/pulls`, its runs from `.../commits/{ref}/check-runs`
+(check_name, app_id, status, filter). `GET /app` wants the App's JWT; `revoke_tokens()` makes
+live installation tokens answer 401. `python -m tests.fakes.github_server` serves a demo.
 
     async with FakeGitHub() as gh:
         gh.add_repo("octo", "papers", installation_id=7)
@@ -37,6 +43,7 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import contextlib
 import copy
 import fnmatch
 import functools
@@ -2159,6 +2166,11 @@ class FakeGitHub:
 
     def _check_output(self, ctx: _Ctx, output: dict[str, Any]) -> None:
         docs = ctx.op.docs_url
+        for key in ("summary", "text"):  # observed: GitHub counts the UTF-8 bytes
+            if len((output.get(key) or "").encode("utf-8")) > CHECK_TEXT_MAX:
+                raise _validation_failed(docs, {
+                    "resource": "CheckRun", "code": "custom", "field": key,
+                    "message": f"{key} exceeds a maximum bytesize of {CHECK_TEXT_MAX}"})
         for i, a in enumerate(output.get("annotations") or []):
             field_name = f"output/annotations/{i}"
             if len(a.get("title", "")) > ANNOTATION_TITLE_MAX:
@@ -2684,6 +2696,57 @@ def _etag_matches(header: str | None, etag: str) -> bool:
     return any(t.strip() == "*" or bare(t) == bare(etag) for t in header.split(","))
 
 
+
+def _demo(gh: FakeGitHub, owner: str, repo: str) -> str:
+    """One installed repository with one open PR (real upstream PR 068); its head sha."""
+    import difflib
+
+    upstream = Path(__file__).resolve().parents[1] / "fixtures" / "upstream" / "prs" / "068"
+    base = (upstream / "base.md").read_text(encoding="utf-8")
+    head = (upstream / "head.md").read_text(encoding="utf-8")
+    base_sha, head_sha = "a" * 40, "b" * 40
+    gh.add_repo(owner, repo, installation_id=1)
+    gh.set_file(owner, repo, base_sha, "README.md", base)
+    gh.set_file(owner, repo, head_sha, "README.md", head)
+    rows = list(difflib.unified_diff(base.split("\n"), head.split("\n"), lineterm=""))
+    gh.add_pull(owner, repo, 68, base_sha=base_sha, head_sha=head_sha, files=[
+        {"filename": "README.md", "status": "modified", "patch": "\n".join(rows[2:])}])
+    return head_sha
+
+
+def main(argv: list[str] | None = None) -> int:
+    """`python -m tests.fakes.github_server`: serve the fake for a person to run the bot
+    against; prints the settings `python -m bot serve` needs."""
+    import argparse
+    import os
+    import tempfile
+
+    p = argparse.ArgumentParser(prog="python -m tests.fakes.github_server",
+                                description=main.__doc__)
+    p.add_argument("--port", type=int, default=0, help="port (default: any free one)")
+    p.add_argument("--repo", default="octo/papers", help="demo repository (owner/name)")
+    p.add_argument("--rate-limit", type=int, default=None,
+                   help="primary limit per token (403 with x-ratelimit-remaining: 0 beyond it)")
+    args = p.parse_args(argv)
+    owner, _, repo = args.repo.partition("/")
+    gh = FakeGitHub(rate_limit=args.rate_limit)
+
+    async def serve() -> None:
+        await gh.start(port=args.port)
+        head = _demo(gh, owner, repo or "papers")
+        fd, key_path = tempfile.mkstemp(prefix="fake-github-app-", suffix=".pem")
+        with os.fdopen(fd, "w") as f:
+            f.write(gh.private_key_pem)
+        print(f"fake GitHub at {gh.url} (Ctrl-C stops it); for `python -m bot serve`:")
+        print(f"  GITHUB_API_URL={gh.url} GITHUB_APP_ID={gh.app_id} "
+              f"GITHUB_PRIVATE_KEY_PATH={key_path} BOT_LOGIN={gh.bot_login}")
+        print(f"  demo: {owner}/{repo} PR #68 at head {head}, installation 1", flush=True)
+        await asyncio.Event().wait()
+
+    with contextlib.suppress(KeyboardInterrupt):
+        asyncio.run(serve())
+    return 0
+
 __all__ = [
     "Call",
     "DiffLine",
@@ -2698,3 +2761,7 @@ __all__ = [
     "spec",
 ]
 
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
