@@ -104,3 +104,15 @@ def test_escaped_brackets_in_a_label_keep_the_link() -> None:
     al = parse("\n".join([*lines[:at], line, *lines[at:]]))
     [got] = [x for x in al.entries if x.start_line == at + 1]
     assert (got.year, [lk.target for lk in got.links]) == (2016, [url])
+
+
+def test_escaped_label_in_the_first_lists_form_keeps_its_links() -> None:
+    """`[[\\[pdf\\]]](url)` in a one-line `- Title (Year), Author` entry: both links are read."""
+    line = ("- A Study of Escaped Labels (2016), A. Author et al. "
+            "[[\\[pdf\\]]](https://x.example/a.pdf) [[\\[code\\]]](https://x.example/c)")
+    lines = TEXTS["F"].split("\n")
+    at = _anchor("F")
+    al = parse("\n".join([*lines[:at], line, *lines[at:]]))
+    [got] = [x for x in al.entries if x.start_line == at + 1]
+    assert (got.year, [lk.target for lk in got.links]) == \
+        (2016, ["https://x.example/a.pdf", "https://x.example/c"])

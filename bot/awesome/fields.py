@@ -373,6 +373,10 @@ def _read_first_form(src: Source) -> Entry:
                   AuthorForm.AFTER_YEAR, src.line_break, src.end_line - src.start_line + 1)
     e = read_entry(src.text, raw=src.raw, start_line=src.start_line, end_line=src.end_line,
                    section=src.section, quirks=set(src.quirks), style=style)
+    web = [f for f in find_links(src.text) if f.target and not f.image
+           and f.target.startswith(("http://", "https://"))]
+    if sum(lk.is_url for lk in e.links) < len(web):  # e.g. `[[\\[pdf\\]]](url)`: escaped label
+        e = dataclasses.replace(e, links=_to_links(find_links(src.text)))
     targets = [lk.target for lk in e.links if lk.target]
     others = read_ids(targets, src.text).others if targets else ()
     if others:
