@@ -5,7 +5,10 @@
     python benchmarks/bench_hostile.py --no-service
 
 Each family is one recipe of issue 12 (or random structure), grown to about 1 MB and added to
-the top-100 section of a small list; `check BASE HEAD --offline --format json` runs in a fresh
+the top-100 section of a small list. A change adding more than `max_added_lines` (2,000) lines
+is not reviewed (`readme/change-too-large`), so two more tables time what is read in full: the
+recipes cut at the cap, and the cap's worth of long lines filling 1 MB.
+`check BASE HEAD --offline --format json` runs in a fresh
 process (so a slow family cannot hold up the others; the time shown is measured inside it, start
 of the process excluded; past --timeout it is killed). Then the real service (bot.github.webhook
 on 127.0.0.1, a fake GitHub behind it) reviews a PR whose head is the slowest family's README
@@ -25,11 +28,13 @@ import sys
 import tempfile
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bot.awesome.config import MAX_ADDED_LINES  # noqa: E402
 from tests.hostile_corpus import AUTHORS, HEADINGS, TITLES  # noqa: E402
 from tests.listkit import BASE  # noqa: E402
 
@@ -38,6 +43,15 @@ ALIAS_BOMB = "\n".join(
     ['lol: &a ["lol","lol","lol","lol","lol","lol","lol","lol","lol"]']
     + [f'l{i}: &{chr(98 + i)} [{",".join(["*" + chr(97 + i)] * 9)}]' for i in range(8)]
 ) + "\n"
+
+
+@dataclass(frozen=True)
+class Head:
+    """One input: the head README, a config text (or None), and which table it belongs to."""
+
+    text: str
+    config: str | None
+    kind: str  # full: the recipe at `size`; cap: cut at the cap; wide: `cap` lines of `size`
 
 
 def _fill(unit: Callable[[int], str], size: int) -> str:
@@ -52,7 +66,7 @@ def _fill(unit: Callable[[int], str], size: int) -> str:
     return "".join(out)
 
 
-def _random_markdown(seed: int, size: int) -> str:
+def _random_markdown(seed: int, size: int, words_per_line: tuple[int, int] = (1, 25)) -> str:
     """Random structure: headings, nested and mixed lists, links, tables, fences, HTML, quotes."""
     rng = random.Random(seed)
     words = ["deep", "net", "(2015)", "[[pdf]](http://x.org/p.pdf)", "[a](b)", "**b**", "`c`",
@@ -61,7 +75,7 @@ def _random_markdown(seed: int, size: int) -> str:
 
     def line(i: int) -> str:
         kind = rng.randrange(10)
-        text = " ".join(rng.choice(words) for _ in range(rng.randrange(1, 25)))
+        text = " ".join(rng.choice(words) for _ in range(rng.randrange(*words_per_line)))
         if kind == 0:
             return "#" * rng.randrange(1, 7) + " " + text + "\n"
         if kind in (1, 2, 3):
@@ -77,11 +91,26 @@ def _random_markdown(seed: int, size: int) -> str:
     return _fill(line, size)
 
 
-def families(size: int, seeds: int) -> dict[str, tuple[str, str | None]]:
-    """name -> (head README, config text or None)."""
+def _at_cap(body: str, cap: int) -> str:
+    """`body` cut after its first `cap` non-blank lines (what one review reads in full)."""
+    out: list[str] = []
+    n = 0
+    for ln in body.splitlines(keepends=True):
+        n += bool(ln.strip())
+        if n > cap:
+            break
+        out.append(ln)
+    return "".join(out)
+
+
+def families(size: int, seeds: int, cap: int = MAX_ADDED_LINES) -> dict[str, Head]:
+    """name -> head README (and config): each recipe grown to `size`, then the same recipe
+    cut at `cap` added lines, and `cap` long lines filling `size` (reviewed in full)."""
     entry = "- a{} (2016), A [[pdf]](http://x/)\n"
     heading_unit = "#### a" + " " * 40_000 + "b\n"
-    out = {
+    titles = [t.replace("\x00", "") for t in TITLES]  # NUL makes the file binary: refused
+    long = max(40, size // cap - 40)  # characters of filler per line for `cap` lines of `size`
+    bodies = {
         "heading + 40k spaces": _fill(lambda i: heading_unit, size),
         "entry + 85k spaces": _fill(lambda i: "- a" + " " * 85_000 + entry[3:].format(i), size),
         "identical entries": _fill(lambda i: entry.format(""), size),
@@ -90,26 +119,44 @@ def families(size: int, seeds: int) -> dict[str, tuple[str, str | None]]:
         "nested lists": _fill(lambda i: "  " * (i % 400) + f"- n{i} (2015), B [[pdf]](http://y/{i})\n",
                               size),
         "hostile titles": _fill(
-            lambda i: f"- {TITLES[i % len(TITLES)]} {i} (2015), {AUTHORS[i % len(AUTHORS)]} "
+            lambda i: f"- {titles[i % len(titles)]} {i} (2015), {AUTHORS[i % len(AUTHORS)]} "
                       f"[[pdf]](https://arxiv.org/pdf/1601.{i % 99999:05d})\n", size),
         "hostile headings": _fill(
             lambda i: f"### {HEADINGS[i % len(HEADINGS)]} {i}\n- t{i} (2015), A [[pdf]](http://z/{i})\n",
             size),
     }
-    heads = {name: (BASE.replace(ANCHOR, ANCHOR + body, 1), None) for name, body in out.items()}
-    contents = "## Table of Contents\n"
-    heads["`[` x 1M under Contents"] = (BASE.replace(contents, contents + "[" * size + "\n", 1),
-                                        None)
-    heads["YAML alias bomb config"] = (BASE.replace(ANCHOR, ANCHOR + entry.format(1), 1),
-                                       ALIAS_BOMB)
     for seed in range(seeds):
-        heads[f"random structure #{seed}"] = (
-            BASE.replace(ANCHOR, ANCHOR + _random_markdown(seed, size), 1), None)
+        bodies[f"random structure #{seed}"] = _random_markdown(seed, size)
+    heads: dict[str, Head] = {}
+    for name, body in bodies.items():
+        heads[name] = Head(BASE.replace(ANCHOR, ANCHOR + body, 1), None, "full")
+        if body.count("\n") > cap:
+            heads[f"{name}, first {cap:,} lines"] = Head(
+                BASE.replace(ANCHOR, ANCHOR + _at_cap(body, cap), 1), None, "cap")
+    contents = "## Table of Contents\n"
+    heads["`[` x 1M under Contents"] = Head(
+        BASE.replace(contents, contents + "[" * size + "\n", 1), None, "full")
+    heads["YAML alias bomb config"] = Head(BASE.replace(ANCHOR, ANCHOR + entry.format(1), 1),
+                                           ALIAS_BOMB, "full")
+    filler = "x" * long
+    wide = {
+        f"{cap:,} long entries sharing one link":
+            _fill(lambda i: f"- a{i} {filler} (2016), A [[pdf]](http://x/)\n", size),
+        f"{cap:,} long hostile titles": _fill(
+            lambda i: f"- {titles[i % len(titles)]} {i} {filler} (2015), "
+                      f"{AUTHORS[i % len(AUTHORS)]} [[pdf]](https://arxiv.org/pdf/1601.{i:05d})\n",
+            size),
+    }
+    for seed in range(seeds):
+        wide[f"{cap:,} long lines of random structure #{seed}"] = _random_markdown(
+            seed, size, (long // 8, long // 5))
+    for name, body in wide.items():
+        heads[name] = Head(BASE.replace(ANCHOR, ANCHOR + _at_cap(body, cap), 1), None, "wide")
     return heads
 
 
 def one(base: str, head: str, config: str | None) -> None:
-    """In the child: run `check` in-process and print its seconds."""
+    """In the child: run `check` in-process and print its seconds and outcome."""
     import contextlib
     import io
 
@@ -118,35 +165,45 @@ def one(base: str, head: str, config: str | None) -> None:
     args = ["check", base, head, "--offline", "--format", "json"]
     if config:
         args += ["--config", config]
+    out = io.StringIO()
     started = time.perf_counter()
-    with contextlib.redirect_stdout(io.StringIO()):
+    with contextlib.redirect_stdout(out):
         try:
             status = main(args)
         except SystemExit as exc:
             status = exc.code
-    print(json.dumps({"seconds": time.perf_counter() - started, "status": status}))
+    took = time.perf_counter() - started
+    try:
+        doc = json.loads(out.getvalue())
+        rules = {f["rule"] for f in doc["findings"]}
+        outcome = ("not reviewed: too large" if "readme/change-too-large" in rules
+                   else f"{doc['conclusion']}, {len(doc['added'])} added")
+    except (ValueError, KeyError):
+        outcome = f"exit {status}"
+    print(json.dumps({"seconds": took, "outcome": outcome}))
 
 
-def time_check(tmp: Path, name: str, head: str, config: str | None, timeout: float) -> float:
-    """Seconds `check` took on this head (inf when killed at the timeout)."""
+def time_check(tmp: Path, name: str, head: Head, timeout: float) -> tuple[float, str]:
+    """Seconds `check` took on this head (inf when killed at the timeout), and its outcome."""
     slug = "".join(c if c.isalnum() else "-" for c in name)
     base_path, head_path = tmp / "base.md", tmp / f"{slug}.md"
     base_path.write_text(BASE, encoding="utf-8")
-    head_path.write_text(head, encoding="utf-8")
+    head_path.write_text(head.text, encoding="utf-8")
     args = [sys.executable, __file__, "--one", str(base_path), str(head_path)]
-    if config is not None:
+    if head.config is not None:
         cfg = tmp / f"{slug}.yml"
-        cfg.write_text(config, encoding="utf-8")
+        cfg.write_text(head.config, encoding="utf-8")
         args.append(str(cfg))
     try:
         done = subprocess.run(args, capture_output=True, text=True, timeout=timeout, check=False)
     except subprocess.TimeoutExpired:
-        return float("inf")
+        return float("inf"), "killed"
     try:
-        return float(json.loads(done.stdout.strip().splitlines()[-1])["seconds"])
+        got = json.loads(done.stdout.strip().splitlines()[-1])
+        return float(got["seconds"]), str(got["outcome"])
     except (ValueError, IndexError, KeyError):
         print(f"  {name}: check failed: {done.stderr.strip()[-300:]}", file=sys.stderr)
-        return float("nan")
+        return float("nan"), "crashed"
 
 
 async def healthz_during_review(head: str, seconds: float) -> dict[str, float]:
@@ -228,19 +285,27 @@ def main() -> int:
     size, seeds = (256_000, 2) if args.quick else (args.size, args.seeds)
     heads = families(size, seeds)
     results: dict[str, float] = {}
-    print(f"| family ({size / 1e6:.2f} MB head) | bytes | check (s) |")
-    print("|---|---:|---:|")
+    titles = {"full": f"each recipe grown to {size / 1e6:.2f} MB",
+              "cap": f"the same recipes cut at {MAX_ADDED_LINES:,} added lines (reviewed in full)",
+              "wide": f"{MAX_ADDED_LINES:,} long added lines filling {size / 1e6:.2f} MB "
+                      "(reviewed in full)"}
     with tempfile.TemporaryDirectory() as tmp:
-        for name, (head, config) in heads.items():
-            secs = time_check(Path(tmp), name, head, config, args.timeout)
-            results[name] = secs
-            shown = f"> {args.timeout:g}" if secs == float("inf") else f"{secs:.2f}"
-            print(f"| {name} | {len(head.encode()):,} | {shown} |", flush=True)
+        for kind, title in titles.items():
+            print(f"\n{title}:\n")
+            print("| family | bytes | check (s) | outcome |")
+            print("|---|---:|---:|---|")
+            for name, head in heads.items():
+                if head.kind != kind:
+                    continue
+                secs, outcome = time_check(Path(tmp), name, head, args.timeout)
+                results[name] = secs
+                shown = f"> {args.timeout:g}" if secs == float("inf") else f"{secs:.2f}"
+                print(f"| {name} | {len(head.text.encode()):,} | {shown} | {outcome} |",
+                      flush=True)
     worst = max(results, key=lambda k: results[k] if results[k] == results[k] else -1)
     print(f"\nworst: {worst} ({results[worst]:.2f} s); target < 2 s")
     if not args.no_service:
-        head, _ = heads[worst]
-        got = asyncio.run(healthz_during_review(head, max(60.0, args.timeout)))
+        got = asyncio.run(healthz_during_review(heads[worst].text, max(60.0, args.timeout)))
         print(f"\n/healthz while the service reviews \"{worst}\" (review {got['review_s']:.1f} s, "
               f"check run {got['conclusion']}):")
         print("| requests | p50 (ms) | p99 (ms) | max (ms) |")

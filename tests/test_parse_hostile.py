@@ -6,6 +6,7 @@ Timings live in benchmarks/bench_parse.py; these tests pin what is read.
 from __future__ import annotations
 
 from bot.awesome.blocks import MAX_LINE, bound_line
+from bot.awesome.config import RepoConfig
 from bot.awesome.model import Shape
 from bot.awesome.parse import MAX_README_BYTES, parse
 from bot.awesome.review import review
@@ -99,9 +100,44 @@ def test_unrecognized_lines_are_kept_and_reported() -> None:
 def test_five_thousand_identical_lines_are_duplicates_once_each() -> None:
     base = "## Papers\n- A paper on graphs (2020), B [[pdf]](https://a.org/a.pdf)\n"
     head = base + "- Same paper on many graphs (2021), C [[pdf]](https://b.org/b.pdf)\n" * 5_000
-    r = review(base, head)
+    r = review(base, head, config=RepoConfig(max_added_lines=5_000))
     dups = [f for f in r.findings if f.rule == "duplicate/entry"]
     assert len(dups) == 4_999 and dups[0].line == 4 and "line 3" in dups[0].message
+
+
+def _papers(n: int, start: int = 0) -> str:
+    return "".join(f"- Paper {i} on graphs (2021), C [[pdf]](https://b.org/{i}.pdf)\n"
+                   for i in range(start, start + n))
+
+
+def test_a_change_over_the_line_cap_fails_without_being_read(monkeypatch) -> None:
+    import bot.awesome.review as pipeline
+
+    reads: list[int] = []
+    real_parse = pipeline.parse
+    monkeypatch.setattr(pipeline, "parse", lambda text, **kw: (reads.append(len(text)),
+                                                               real_parse(text, **kw))[1])
+    base = "## Papers\n" + _papers(3)
+    r = review(base, base + _papers(2_001, start=3))
+    [f] = r.findings
+    assert f.rule == "readme/change-too-large" and "adds 2,001 lines" in f.message
+    assert r.conclusion.value == "failure" and "not reviewed" in r.headline
+    assert not r.diff.added and "meets-criteria" not in r.labels
+    assert reads == [len(base)]  # only the base was read
+    assert "readme/change-too-large" in r.summary_markdown
+
+
+def test_the_line_cap_counts_only_new_lines() -> None:
+    base = "## Papers\n" + _papers(3_000)
+    at_cap = review(base, base + _papers(2_000, start=3_000))
+    assert len(at_cap.diff.added) == 2_000
+    lines = base.splitlines()
+    shuffled = "\n".join(lines[:1] + [" " + ln for ln in reversed(lines[1:])]) + "\n"
+    moved = review(base, shuffled)  # every line moved and re-indented, none new
+    assert not any(f.rule == "readme/change-too-large" for f in moved.findings)
+    raised = review(base, base + _papers(2_001, start=3_000),
+                    config=RepoConfig(max_added_lines=2_001))
+    assert len(raised.diff.added) == 2_001
 
 
 def test_first_list_lines_with_crafted_runs_read_in_bounded_work() -> None:

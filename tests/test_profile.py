@@ -233,6 +233,8 @@ def test_fix_keeps_the_lines_of_a_multi_line_entry() -> None:
     ("a: &a [x, x]\nb: *a\n", "aliases"),
     ("rules:\n  format/double-spcae: off\n", "unknown rule `format/double-spcae`"),
     ("rules:\n  nonsense/*: off\n", "unknown rule `nonsense/*`"),
+    ("max_added_lines: 0\n", "`max_added_lines` must be a whole number from 1"),
+    ("max_added_lines: lots\n", "`max_added_lines` must be a whole number"),
 ])
 def test_config_errors_are_one_line(text: str, why: str) -> None:
     errors = load_config(text).errors

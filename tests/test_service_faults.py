@@ -12,7 +12,7 @@ import pytest
 from bot.awesome.report import MARKER
 from tests.conftest import pr_texts
 from tests.fakes.github_server import FakeGitHub, GitHubError
-from tests.service_kit import OWNER, REPO, SECRET, Service, start_service
+from tests.service_kit import BASE_SHA, OWNER, REPO, SECRET, Service, start_service
 
 HEAD = "3" * 40
 
@@ -205,6 +205,7 @@ async def test_huge_readme_is_bounded(aiohttp_client, gh: FakeGitHub) -> None:
 
 async def test_twenty_thousand_entries_are_capped(aiohttp_client, gh: FakeGitHub) -> None:
     svc = await start_service(aiohttp_client, gh)
+    gh.set_file(OWNER, REPO, BASE_SHA, ".github/awesome-papers.yml", "max_added_lines: 20000\n")
     base, _ = pr_texts("068")
     many = base.replace("### New papers\n", "### New papers\n" + "".join(
         f"-  Paper {i} (2017), A. B [[pdf]](https://arxiv.org/abs/1701.{i:05d})\n"
@@ -217,6 +218,22 @@ async def test_twenty_thousand_entries_are_capped(aiohttp_client, gh: FakeGitHub
     [run] = gh.check_runs(OWNER, REPO)
     assert run["status"] == "completed" and len(run["annotations"]) == 150
     assert "more annotations not shown" in run["output"]["summary"]
+
+
+async def test_a_change_over_the_line_cap_is_not_reviewed(aiohttp_client,
+                                                         gh: FakeGitHub) -> None:
+    """Issue 12: 2,001 added lines cost no reading; the PR fails with the reason, once."""
+    svc = await start_service(aiohttp_client, gh)
+    base, _ = pr_texts("068")
+    many = base.replace("### New papers\n", "### New papers\n" + "".join(
+        f"- Paper {i} (2017), A. B [[pdf]](https://arxiv.org/abs/1701.{i:05d})\n"
+        for i in range(2_001)), 1)
+    await _open(svc, head=many, base=base)
+    [comment] = gh.comments(OWNER, REPO, 68)
+    assert "readme/change-too-large" in comment["body"] and "2,001 lines" in comment["body"]
+    [run] = gh.check_runs(OWNER, REPO)
+    assert run["status"] == "completed" and run["conclusion"] == "failure"
+    assert "meets-criteria" not in gh.issue_labels(OWNER, REPO, 68)
 
 
 async def test_long_line_and_deep_nesting(aiohttp_client, gh: FakeGitHub) -> None:

@@ -19,6 +19,7 @@ MAX_CONFIG_BYTES = 64 * 1024
 RULE_OFF = "off"
 DEFAULT_FILES = ("README.md",)
 LABEL_NAME_MAX = 50  # GitHub refuses longer label names (422, observed)
+MAX_ADDED_LINES = 2_000  # one review reads at most this many added lines (README: limits)
 
 
 @dataclass(frozen=True, slots=True)
@@ -39,6 +40,7 @@ class RepoConfig:
     rules: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
     errors: tuple[str, ...] = ()
     triage_board: bool = True  # one issue listing the open PRs, kept up to date (README)
+    max_added_lines: int = MAX_ADDED_LINES
 
     def severity_of(self, rule: str, default: Severity) -> Severity | None:
         """The configured severity of a rule, None when it is switched off."""
@@ -64,7 +66,7 @@ class RepoConfig:
 
 DEFAULT_CONFIG = RepoConfig()
 _KEYS = {"files", "top_size", "years", "thresholds", "top100_sections", "sections", "labels",
-         "rules", "triage_board"}
+         "rules", "triage_board", "max_added_lines"}
 _SEVERITIES = {s.value for s in Severity} | {RULE_OFF}
 
 
@@ -207,6 +209,9 @@ def load_config(text: str | None) -> RepoConfig:
             values["triage_board"] = raw["triage_board"]
         else:
             errors.append("`triage_board` must be true or false")
+    if "max_added_lines" in raw:
+        values["max_added_lines"] = _int(raw["max_added_lines"], "max_added_lines", errors, 1,
+                                         100_000)
     for key in ("labels", "rules"):
         if key in raw:
             values[key] = _mapping(key, raw[key], errors)

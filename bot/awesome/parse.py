@@ -96,6 +96,15 @@ def decode_readme(data: bytes) -> str:
         ) from None
 
 
+def check_size(text: str) -> None:
+    """Refuse text over the size the bot reads (ReadmeError)."""
+    if len(text) > MAX_README_BYTES or len(text.encode("utf-8", "surrogatepass")) \
+            > MAX_README_BYTES:
+        raise ReadmeError(
+            f"the README is larger than {MAX_README_BYTES // 1_048_576} MB, the most the bot reads"
+        )
+
+
 def slugify(title: str) -> str:
     """GitHub's heading anchor: lower case, punctuation dropped, spaces to hyphens."""
     s = title.strip().lower()
@@ -411,11 +420,7 @@ def parse(text: str, *, sections: Collection[str] | None = None,
     `sections` (config `sections:`) names the sections that hold entries and `top100` (config
     `top100_sections:`) those counting toward the top N; both apply before entries are read.
     """
-    if len(text) > MAX_README_BYTES or len(text.encode("utf-8", "surrogatepass")) \
-            > MAX_README_BYTES:
-        raise ReadmeError(
-            f"the README is larger than {MAX_README_BYTES // 1_048_576} MB, the most the bot reads"
-        )
+    check_size(text)
     text = text.replace("\r\n", "\n").replace("\r", "\n")
     lines = text.split("\n")
     if lines and lines[-1] == "":

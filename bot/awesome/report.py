@@ -121,7 +121,9 @@ def headline_of(findings: tuple[Finding, ...], diff: ListDiff) -> str:
              f"{len(diff.changed)} edited" if diff.changed else ""]
     unread = sum(f.rule == "parse/unrecognized" for f in findings)
     parts.append(f"{_count(unread, 'passage')} not read as papers" if unread else "")
-    what = ", ".join(p for p in parts if p) or "no paper changed"
+    unreviewed = any(f.rule.startswith("readme/") for f in findings)
+    what = ", ".join(p for p in parts if p) or ("not reviewed" if unreviewed
+                                                else "no paper changed")
     if errors:
         verdict = f"{_count(errors, 'error')}" + (f", {_count(warnings, 'warning')}"
                                                   if warnings else "")

@@ -6,6 +6,7 @@ applies the rules and renders. `review` does both for callers that already hold 
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass, field
 
 from bot.awesome.config import DEFAULT_CONFIG, RepoConfig, load_config
@@ -13,7 +14,7 @@ from bot.awesome.diff import ListDiff, diff
 from bot.awesome.facts import NO_FACTS, Facts
 from bot.awesome.findings import Finding, Severity
 from bot.awesome.model import AwesomeList, Entry, SectionKind
-from bot.awesome.parse import ReadmeError, decode_readme, parse
+from bot.awesome.parse import ReadmeError, check_size, decode_readme, parse
 from bot.awesome.profile import Profile, counted, pin_structure, profile_of, rule_changes
 from bot.awesome.report import (
     Review,
@@ -68,7 +69,45 @@ class Prepared:
         return tuple(c.entry for c in self.diff.added + self.diff.changed)
 
 
-def _read(text: str | bytes | None, which: str, path: str,
+def _decoded(text: str | bytes | None) -> str | None:
+    """The text of one side (bytes decoded as a README; raises ReadmeError)."""
+    if isinstance(text, str):
+        check_size(text)
+        return text
+    return decode_readme(text) if text is not None else None
+
+
+def added_lines(base: str | None, head: str) -> int:
+    """How many non-blank lines of `head` the base does not have (counted with multiplicity,
+    indentation ignored), in one pass over each."""
+    have = Counter(ln.strip() for ln in base.splitlines()) if base else Counter()
+    n = 0
+    for ln in head.splitlines():
+        s = ln.strip()
+        if not s:
+            continue
+        if have[s] > 0:
+            have[s] -= 1
+        else:
+            n += 1
+    return n
+
+
+def _too_large(base: str | None, head: str | None, path: str, cfg: RepoConfig) -> Finding | None:
+    """A finding when the change adds more lines than one review reads (`max_added_lines`)."""
+    if head is None:
+        return None
+    n = added_lines(base, head)
+    if n <= cfg.max_added_lines:
+        return None
+    return Finding("readme/change-too-large", Severity.ERROR,
+                   f"this change adds {n:,} lines to {path}; the bot reviews up to "
+                   f"{cfg.max_added_lines:,} added lines at a time, so none of it was reviewed. "
+                   "Split it into smaller pull requests, or a maintainer can raise "
+                   "`max_added_lines` in the repository config.", title=path)
+
+
+def _read(text: str | None, which: str, path: str,
           cfg: RepoConfig = DEFAULT_CONFIG) -> tuple[AwesomeList, Finding | None]:
     """Parse one side, turning unreadable input into a finding."""
     if text is None:
@@ -77,15 +116,19 @@ def _read(text: str | bytes | None, which: str, path: str,
         return EMPTY, Finding("readme/missing", Severity.ERROR, f"{path} does not exist in this "
                               "change (deleted or moved); the list needs it.", title=path)
     try:
-        s = decode_readme(text) if isinstance(text, bytes) else text
-        al = parse(s, sections=cfg.sections, top100=cfg.top100_sections)
+        al = parse(text, sections=cfg.sections, top100=cfg.top100_sections)
     except ReadmeError as exc:
-        return EMPTY, Finding("readme/unreadable", Severity.ERROR,
-                              f"{path} ({which}) cannot be read: {exc}.", title=path)
-    if which == "head" and not s.strip():
+        return EMPTY, _unreadable(path, which, exc)
+    if which == "head" and not text.strip():
         return al, Finding("readme/empty", Severity.ERROR, f"{path} is empty in this change; "
                            "the list would be gone.", title=path)
     return al, None
+
+
+def _unreadable(path: str, which: str, exc: ReadmeError) -> Finding:
+    """The finding for a side that cannot be read at all."""
+    return Finding("readme/unreadable", Severity.ERROR, f"{path} ({which}) cannot be read: {exc}.",
+                   title=path)
 
 
 def prepare(base: str | bytes | None, head: str | bytes | None, *,
@@ -97,11 +140,20 @@ def prepare(base: str | bytes | None, head: str | bytes | None, *,
     `guide_text`) only: the head is read with them, whatever its own text says.
     """
     cfg = config if config is not None else load_config(config_text)
-    b, b_err = _read(base, "base", path, cfg)
-    h, h_err = _read(head, "head", path, cfg)
-    problems = tuple(f for f in (b_err, h_err) if f is not None)
-    base_text = base.decode("utf-8", "replace") if isinstance(base, bytes) else base
-    prof = profile_of(b, cfg, base_text, guide_text)
+    texts: dict[str, str | None] = {}
+    errors: dict[str, Finding] = {}
+    for which, text in (("base", base), ("head", head)):
+        try:
+            texts[which] = _decoded(text)
+        except ReadmeError as exc:
+            texts[which], errors[which] = None, _unreadable(path, which, exc)
+    if "head" not in errors and (big := _too_large(texts["base"], texts["head"], path, cfg)):
+        errors["head"] = big
+    b, b_err = _read(texts["base"], "base", path, cfg) if "base" not in errors else (EMPTY, None)
+    h, h_err = _read(texts["head"], "head", path, cfg) if "head" not in errors else (EMPTY, None)
+    problems = tuple(f for f in (errors.get("base", b_err), errors.get("head", h_err))
+                     if f is not None)
+    prof = profile_of(b, cfg, texts["base"], guide_text)
     b, h = counted(b, prof), counted(h, prof)
     changes = rule_changes(b, h) if not problems else ()
     h = pin_structure(h, b) if base is not None and not problems else h
@@ -116,7 +168,8 @@ def conclude(p: Prepared, facts: Facts = NO_FACTS, *,
     findings = p.problems or run_rules(Context(p.base, p.head, p.diff, facts, p.config,
                                                p.profile, p.rule_changes)) + extra
     limit = p.profile.top_size
-    counts = None if limit is None else (len(p.base.top100), len(p.head.top100), limit)
+    counts = (None if limit is None or p.problems
+              else (len(p.base.top100), len(p.head.top100), limit))
     conclusion = conclusion_of(findings)
     headline = headline_of(findings, p.diff)
     summary = render_summary(findings=findings, diff=p.diff, head=p.head, facts=facts,

@@ -93,7 +93,7 @@ RULES: tuple[RuleSpec, ...] = (
 RULE_IDS = frozenset(r.id for r in RULES)
 # Every id a config may name: the review's rules and those of the audit and the pipeline.
 KNOWN_RULES = RULE_IDS | {"researchers/count", "readme/missing", "readme/empty",
-                          "readme/unreadable"}
+                          "readme/unreadable", "readme/change-too-large"}
 
 _QUIRK_RULES: dict[Quirk, tuple[str, str, bool]] = {
     Quirk.EMPTY_LINK: ("format/empty-link", "The link `[[pdf]]()` is empty: put the paper's "

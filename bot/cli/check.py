@@ -132,7 +132,7 @@ def review_json(r: Review, facts: Facts) -> dict[str, Any]:
                       "end_line": f.end_line, "message": f.message, "suggestion": f.suggestion}
                      for f in r.findings],
         "labels": list(r.labels),
-        "top100": None if r.limit is None else {"base": r.top100_base, "head": r.top100_head,
+        "top100": None if r.top100_base is None else {"base": r.top100_base, "head": r.top100_head,
                                                 "limit": r.limit},
         "citations": {k: {"count": c.count, "source": c.source, "url": c.url}
                       for k, c in facts.citations.items()},
@@ -157,7 +157,7 @@ def review_text(r: Review, facts: Facts, *, colour: bool) -> str:
         return f"{code}{s}\x1b[0m" if colour else s
 
     out = [paint(_VERDICT[r.conclusion], f"{r.conclusion.value.upper()}: {_safe(r.headline)}")]
-    if r.limit is not None:
+    if r.top100_base is not None:
         out.append(f"top-{r.limit} sections: {r.top100_base} -> {r.top100_head} "
                    f"(limit {r.limit})")
     for label, changes in (("added", r.diff.added), ("moved", r.diff.moved),
