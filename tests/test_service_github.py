@@ -151,6 +151,23 @@ async def test_a_run_is_completed_when_github_keeps_limiting(aiohttp_client,
     assert (run["conclusion"], run["output"]["title"]) == ("neutral", "Review could not finish")
 
 
+async def test_a_failure_reason_is_escaped_in_the_neutral_run(aiohttp_client,
+                                                                gh: FakeGitHub) -> None:
+    """Issue 12: text from an error (here GitHub's) cannot become HTML or a mention."""
+    from tests.hostile_corpus import problems
+
+    svc = await start_service(aiohttp_client, gh)
+    hostile = "x https://e.example/`<img src=https://evil.example/px.png>` @octocat #12"
+    gh.inject("/repos/*/issues/*/comments", "POST", status=422, times=None,
+              body={"message": hostile, "documentation_url": "https://docs.github.com"})
+    await _deliver_opened(svc)
+    await svc.settle()
+    run = _one_completed_run(gh)
+    summary = run["output"]["summary"]
+    assert run["output"]["title"] == "Review could not finish" and "422" in summary
+    assert "evil.example" in summary and problems(summary) == []
+
+
 # 2. Re-runs: fork PRs (no pull_requests), check suites.
 
 def _rerequest(svc: Service, run: dict, *, external_id: str | None) -> dict:

@@ -21,6 +21,7 @@ from cachetools import LRUCache
 from gidgethub import BadRequest, GitHubException
 
 from bot import metrics
+from bot.awesome.escape import md
 from bot.awesome.facts import NO_FACTS, Facts
 from bot.awesome.profile import GUIDE_NAMES
 from bot.awesome.queue_view import CrossReview, with_conflict_note
@@ -355,7 +356,7 @@ class Reviewer:
             await publish.finish_check(gh, pr, run_id, app_id=self.app_id, conclusion="neutral",
                                        title="Review could not finish",
                                        summary=summary or f"The review could not be "
-                                                          f"completed: {reason}.")
+                                                          f"completed: {md(reason)}.")
 
     @staticmethod
     def _reusable(runs: list[dict[str, Any]], new_run: bool) -> int | None:
@@ -511,7 +512,7 @@ def _reason(exc: BaseException) -> str:
     """One line about a failure, without secrets or tracebacks."""
     if isinstance(exc, GitHubException):
         status = getattr(exc, "status_code", None)
-        msg = str(exc.args[1]) if len(exc.args) > 1 else ""
+        msg = str(exc.args[0]) if exc.args else ""  # gidgethub: (message,) or (phrase,)
         return f"GitHub answered {int(status) if status else 'an error'}" + (
             f": {msg[:200]}" if msg else "")
     if isinstance(exc, TransientError):
