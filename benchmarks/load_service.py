@@ -737,6 +737,11 @@ def judge(args: argparse.Namespace, gh: ChaosGitHub, prs: list[PR],
     if failed_reasons:
         notes.append("failed jobs' reasons: " + "; ".join(
             f"{r} x{n}" for r, n in failed_reasons.most_common(8)))
+    deferrals = Counter(str(getattr(r, "reason", "?"))[:80] for r in collect.records
+                        if r.getMessage() == "deferred")
+    if deferrals:
+        notes.append("why jobs were re-queued: " + "; ".join(
+            f"{r} x{n}" for r, n in deferrals.most_common(6)))
     crashed = [r for r in collect.records if r.levelno >= logging.ERROR]
     if crashed:
         first = crashed[0]

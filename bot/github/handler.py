@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import os
+import random
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field, replace
@@ -103,12 +104,13 @@ class _Readme:
 
 
 def backoff(exc: RateLimited | TransientError, attempt: int) -> float:
-    """Seconds before the next attempt. A rate limit: GitHub's own time when it gave one, else
-    at least a minute, doubling with each attempt. GitHub unreachable: 5 s, doubling. Both
-    capped at 15 minutes."""
+    """Seconds before the next attempt. A rate limit: GitHub's own time when it gave one, plus
+    up to as long again at random (so the jobs it held do not all ask again at one instant,
+    which would meet the limit again), else at least a minute, doubling with each attempt.
+    GitHub unreachable: 5 s, doubling. Both capped at 15 minutes."""
     if isinstance(exc, RateLimited):
         if exc.delay is not None:
-            return exc.delay
+            return exc.delay + random.uniform(0.0, max(1.0, min(exc.delay, MAX_WAIT)))
         return float(min(MAX_WAIT, MIN_WAIT * 2 ** max(0, attempt - 1)))
     return float(min(MAX_WAIT, 5.0 * 2 ** max(0, attempt - 1)))
 
@@ -291,6 +293,7 @@ class Reviewer:
             result.charged = not isinstance(exc, RateLimited) or exc.asked
             if not last or not result.charged:
                 result.outcome = Outcome.DEFERRED
+                result.problems.append(reason)
                 result.retry_after = backoff(exc, attempt)
                 result.reached = pr  # its run, if one was started, is finished from there
                 log.info("review deferred", extra={

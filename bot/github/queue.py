@@ -219,8 +219,11 @@ class WorkQueue:
             async with self.cond:
                 job = self._next(time.time())
                 while job is None:
+                    # asyncio.timeout, not wait_for: on 3.11 wait_for swallows a cancellation
+                    # that arrives as the condition wakes it, and shutdown would wait forever.
                     with contextlib.suppress(TimeoutError):
-                        await asyncio.wait_for(self.cond.wait(), self._wait_for(time.time()))
+                        async with asyncio.timeout(self._wait_for(time.time())):
+                            await self.cond.wait()
                     job = self._next(time.time())
                 self._running[job.key] = job
             await self._run_one(job)
@@ -270,7 +273,8 @@ class WorkQueue:
                 await self.cond.wait_for(lambda: not self._waiting and not self._running)
 
         try:
-            await asyncio.wait_for(idle(), timeout)
+            async with asyncio.timeout(timeout):
+                await idle()
         except TimeoutError:
             return False
         return True

@@ -113,7 +113,8 @@ async def serve_worker(settings: ServiceSettings, scale: ScaleSettings, *,
                 log.warning("Redis is unreachable; retrying in %.1f s", wait,
                             extra={"reason": f"{type(exc).__name__}: {str(exc)[:200]}"})
                 with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(stop.wait(), wait)
+                    async with asyncio.timeout(wait):  # not wait_for: it can swallow a cancel
+                        await stop.wait()
                 backoff = min(BACKOFF_MAX, backoff * 2)
             finally:
                 await scheduler.close()
