@@ -50,7 +50,8 @@ HEADINGS = (
 )
 
 ALLOWED_TAGS = frozenset({"p", "ul", "ol", "li", "strong", "em", "code", "pre", "table", "thead",
-                          "tbody", "tr", "th", "td", "h2", "h3", "sub", "br", "hr", "del", "input"})
+                          "tbody", "tr", "th", "td", "h2", "h3", "h4", "sub", "br", "hr", "del",
+                          "input"})
 _MENTION = re.compile(r"(?<![\w`/])@[A-Za-z0-9]")
 _REF = re.compile(r"(?<![\w&])#\d|\bGH-\d", re.IGNORECASE)
 

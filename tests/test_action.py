@@ -290,3 +290,22 @@ def test_action_yml_declares_inputs_outputs_and_a_pinned_cached_install() -> Non
     readme = (ROOT / "README.md").read_text()
     tags = re.findall(r"uses: OWNER/awesome-papers-bot@(\S+)", readme)
     assert tags and set(tags) == {"v1"}  # the review workflow and the triage-board one
+
+
+def test_a_finding_of_another_list_file_is_annotated_on_that_file() -> None:
+    import io
+    from dataclasses import replace
+
+    from bot.awesome.findings import Finding, Severity
+    from bot.awesome.review import review
+    from bot.cli.action import annotate
+
+    r = review("## P\n", "## P\n- T (2016), A [[pdf]](http://x.org/a.pdf)\n")
+    tagged = replace(r, findings=(
+        Finding("duplicate/entry", Severity.ERROR, "again", line=3, path="papers/2023.md"),
+        Finding("format/no-link", Severity.WARNING, "no link", line=2)))
+    out = io.StringIO()
+    annotate(out, tagged, "README.md")
+    lines = out.getvalue().splitlines()
+    assert lines[0].startswith("::error file=papers/2023.md,line=3")
+    assert lines[1].startswith("::warning file=README.md,line=2")

@@ -105,6 +105,17 @@ def test_five_thousand_identical_lines_are_duplicates_once_each() -> None:
     assert len(dups) == 4_999 and dups[0].line == 4 and "line 3" in dups[0].message
 
 
+def test_two_thousand_entries_sharing_one_link_are_duplicates_of_the_first() -> None:
+    """Recipe 2: entries that share a link are found by key in one pass (they were compared
+    pairwise: 18,000 took 89 s)."""
+    base = "## Papers\n- A paper on graphs (2020), B [[pdf]](https://a.org/a.pdf)\n"
+    head = base + "".join(f"- Paper number {i} (2021), C [[pdf]](https://arxiv.org/abs/1701."
+                          f"00001)\n" for i in range(2_000))
+    dups = [f for f in review(base, head).findings if f.rule == "duplicate/entry"]
+    assert len(dups) == 1_999 and [f.line for f in dups] == list(range(4, 2_003))
+    assert all("at line 3" in f.message for f in dups)
+
+
 def _papers(n: int, start: int = 0) -> str:
     return "".join(f"- Paper {i} on graphs (2021), C [[pdf]](https://b.org/{i}.pdf)\n"
                    for i in range(start, start + n))

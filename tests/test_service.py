@@ -138,7 +138,8 @@ async def test_bad_signature_is_401_and_no_call(svc: Service, how: str) -> None:
     assert svc.gh.calls == []
 
 
-async def test_pr_not_touching_readme_lists_files_only(svc: Service) -> None:
+async def test_pr_not_touching_the_list_reads_its_files_and_the_config_only(
+        svc: Service) -> None:
     svc.gh.set_file(OWNER, REPO, "a" * 40, "README.md", "# x\n")
     svc.gh.add_pull(OWNER, REPO, 5, base_sha="a" * 40, head_sha=HEAD1,
                     files=[{"filename": "docs/other.md", "status": "modified",
@@ -146,7 +147,10 @@ async def test_pr_not_touching_readme_lists_files_only(svc: Service) -> None:
     await svc.deliver("pull_request", svc.payload("pull_request.opened", 5, HEAD1))
     await svc.settle()
     repo_calls = [c for c in svc.gh.calls if c.path.startswith("/repos/")]
-    assert [c.path for c in repo_calls] == [f"/repos/{OWNER}/{REPO}/pulls/5/files"]
+    # a markdown file may hold the list when the base config's `files:` says so: one read
+    assert [c.path for c in repo_calls] == [
+        f"/repos/{OWNER}/{REPO}/pulls/5/files",
+        f"/repos/{OWNER}/{REPO}/contents/.github/awesome-papers.yml"]
     assert svc.gh.writes() == [c for c in svc.gh.writes() if "access_tokens" in c.path]
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 from types import MappingProxyType
@@ -68,3 +68,16 @@ class Facts:
 
 
 NO_FACTS = Facts(offline=True)
+
+
+def merge_facts(parts: Sequence[Facts]) -> Facts:
+    """The facts of several reviews together (one pull request editing several list files)."""
+    if len(parts) == 1:
+        return parts[0]
+    return Facts(
+        citations=MappingProxyType({k: v for f in parts for k, v in f.citations.items()}),
+        links=MappingProxyType({k: v for f in parts for k, v in f.links.items()}),
+        unavailable=tuple(dict.fromkeys(u for f in parts for u in f.unavailable)),
+        offline=any(f.offline for f in parts),
+        not_found=frozenset().union(*(f.not_found for f in parts)),
+        mismatched=MappingProxyType({k: v for f in parts for k, v in f.mismatched.items()}))

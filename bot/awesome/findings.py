@@ -24,7 +24,8 @@ class Finding:
     """One rule's verdict on one place: what is wrong, where, and how to fix it.
 
     `line`/`end_line` are 1-based head lines (None for list-wide findings). `suggestion` is the
-    replacement text for those lines when the fix is mechanical.
+    replacement text for those lines when the fix is mechanical. `path` names the file when a
+    review covers several (None: the review's one file).
     """
 
     rule: str
@@ -34,3 +35,4 @@ class Finding:
     end_line: int | None = None
     suggestion: str | None = None
     title: str = ""
+    path: str | None = None

@@ -166,7 +166,7 @@ def annotate(out: TextIO, review: Review, path: str) -> None:
         if f.suggestion:
             message += "\nSuggested: " + plain(f.suggestion, limit=1000)
         say(out, _COMMAND[f.severity], message, {
-            "file": path, "line": f.line,
+            "file": f.path or path, "line": f.line,
             "endLine": f.end_line if f.end_line and f.end_line != f.line else None,
             "title": f.rule})
 
@@ -249,7 +249,8 @@ def run_action(args: argparse.Namespace, out: TextIO = sys.stdout) -> int:
     if result.outcome is Outcome.NOT_README:
         write_outputs(env.get("GITHUB_OUTPUT"), {"conclusion": "skipped", "labels": "",
                                                  "added": "0", "report": ""})
-        print(f"awesome-papers: the pull request does not touch {settings.readme_path}",
+        print(f"awesome-papers: the pull request does not touch {settings.readme_path} (or "
+              "another file the config's `files:` names)",
               file=out)
         return 0
     if result.outcome is Outcome.FAILED:

@@ -22,8 +22,10 @@ from cachetools import LRUCache
 from gidgethub import BadRequest, GitHubException
 
 from bot import metrics
+from bot.awesome.config import load_config
 from bot.awesome.escape import md
-from bot.awesome.facts import NO_FACTS, Facts
+from bot.awesome.facts import NO_FACTS, Facts, merge_facts
+from bot.awesome.multi import MAX_LIST_FILES, combine, too_many_files
 from bot.awesome.profile import GUIDE_NAMES
 from bot.awesome.queue_view import CrossReview, with_conflict_note
 from bot.awesome.report import Conclusion, Review
@@ -58,6 +60,7 @@ if TYPE_CHECKING:
     from bot.github.backlog import Scheduler
 
 log = logging.getLogger("bot.review")
+_UNREAD = object()  # the config was not read yet
 FOLLOW_PUSHES = 3
 MAX_WAIT = 15 * 60.0
 
@@ -237,8 +240,8 @@ class Reviewer:
             runs: list[dict[str, Any]] | None = None
             for _ in range(FOLLOW_PUSHES):
                 files = await changed_files(gh, pr)
-                readme = self._readme_file(files)
-                if readme is None:
+                lists, config = await self._list_files(gh, pr, files)
+                if not lists:
                     result.outcome = Outcome.NOT_README
                     return result
                 if runs is None and not result.via_status:
@@ -247,7 +250,7 @@ class Reviewer:
                         result.outcome = Outcome.ALREADY_REVIEWED
                         return result
                     check_id = self._reusable(runs, new_run)
-                work = asyncio.ensure_future(self._compute(gh, pr, readme))
+                work = asyncio.ensure_future(self._compute_all(gh, pr, lists, config))
                 done, _ = await asyncio.wait({work}, timeout=self.settings.in_progress_after)
                 if not done and check_id is None:
                     try:
@@ -378,16 +381,55 @@ class Reviewer:
                 return f
         return None
 
-    async def _compute(self, gh: BotGitHubAPI, pr: PullRef, readme: dict[str, Any]) -> _Readme:
-        """Read both READMEs and the base config, look facts up, review."""
-        path = self.settings.readme_path
-        config = await read_file(gh, pr, self.settings.config_path,
-                                 pr.tip or pr.base_sha)
+    async def _list_files(self, gh: BotGitHubAPI, pr: PullRef, files: list[dict[str, Any]]
+                          ) -> tuple[list[dict[str, Any]], str | bytes | None]:
+        """The PR's changed files that hold the list, README first, and the base config's text.
+
+        `README_PATH` holds the list unless the config's `files:` globs leave it out; other
+        markdown files hold it when `files:` names them. The config is read only when the
+        answer depends on it, and then handed on so the review does not read it again.
+        """
+        readme = self._readme_file(files)
+        others = [f for f in files if f is not readme
+                  and str(f.get("filename", "")).lower().endswith((".md", ".markdown"))]
+        if not others:
+            return ([readme] if readme else []), _UNREAD
+        config = await read_file(gh, pr, self.settings.config_path, pr.tip or pr.base_sha)
+        text = config.decode("utf-8", "replace") if isinstance(config, bytes) else config
+        cfg = load_config(text)
+        if not cfg.files or cfg.errors:
+            return ([readme] if readme else []), config
+        lists = [f for f in ([readme] if readme else []) + others
+                 if cfg.holds_list(str(f.get("filename", "")))]
+        return lists, config
+
+    async def _compute_all(self, gh: BotGitHubAPI, pr: PullRef, lists: list[dict[str, Any]],
+                           config: str | bytes | object | None = _UNREAD) -> _Readme:
+        """Review each list file (up to MAX_LIST_FILES) and join the reviews into one."""
+        parts = [await self._compute(gh, pr, f, config) for f in lists[:MAX_LIST_FILES]]
+        if len(parts) == 1 and len(lists) <= MAX_LIST_FILES:
+            return parts[0]
+        skipped = tuple(str(f.get("filename")) for f in lists[MAX_LIST_FILES:])
+        extra = (too_many_files(skipped),) if skipped else ()
+        first = parts[0]
+        return replace(first, review=combine([p.review for p in parts], extra),
+                       facts=merge_facts([p.facts for p in parts]))
+
+    async def _compute(self, gh: BotGitHubAPI, pr: PullRef, readme: dict[str, Any],
+                       config: str | bytes | object | None = _UNREAD) -> _Readme:
+        """Read both versions of one list file and the base config, look facts up, review."""
+        path = base_path = self.settings.readme_path
+        if readme is not self._readme_file([readme]):  # another file that `files:` names
+            path = str(readme.get("filename"))
+            base_path = str(readme.get("previous_filename") or path)
+        if config is _UNREAD:
+            config = await read_file(gh, pr, self.settings.config_path,
+                                     pr.tip or pr.base_sha)
         guide = None  # the contributing guide (it may forbid new sections), from the base too
         for name in GUIDE_NAMES:
             if guide is None:
                 guide = await read_file(gh, pr, name, pr.tip or pr.base_sha)
-        base = await read_file(gh, pr, path, await merge_base(gh, pr))
+        base = await read_file(gh, pr, base_path, await merge_base(gh, pr))
         head = None if readme.get("status") == "removed" else await read_file(
             gh, pr, path, pr.head_sha)
         base, head, rebased = await onto_tip(gh, pr, path, base, head)
@@ -414,8 +456,8 @@ class Reviewer:
 
     async def judge(self, gh: BotGitHubAPI, pr: PullRef) -> _Readme | None:
         """Review one head without publishing (None when the PR does not touch the list)."""
-        readme = self._readme_file(await changed_files(gh, pr))
-        return None if readme is None else await self._compute(gh, pr, readme)
+        lists, config = await self._list_files(gh, pr, await changed_files(gh, pr))
+        return await self._compute_all(gh, pr, lists, config) if lists else None
 
     def _queued(self, pr: PullRef, done: _Readme) -> None:
         """Tell the maintainer's queue about a published review."""
