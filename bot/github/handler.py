@@ -405,15 +405,18 @@ class Reviewer:
 
     async def _compute_all(self, gh: BotGitHubAPI, pr: PullRef, lists: list[dict[str, Any]],
                            config: str | bytes | object | None = _UNREAD) -> _Readme:
-        """Review each list file (up to MAX_LIST_FILES) and join the reviews into one."""
+        """Review each list file (up to MAX_LIST_FILES) and join the reviews into one; the
+        maintainer's queue (cross-PR conflicts, the board) follows `README_PATH` only."""
         parts = [await self._compute(gh, pr, f, config) for f in lists[:MAX_LIST_FILES]]
+        readme = next((p for p in parts if p.path == self.settings.readme_path), None)
         if len(parts) == 1 and len(lists) <= MAX_LIST_FILES:
-            return parts[0]
+            return parts[0] if readme else replace(parts[0], prepared=None)
         skipped = tuple(str(f.get("filename")) for f in lists[MAX_LIST_FILES:])
         extra = (too_many_files(skipped),) if skipped else ()
-        first = parts[0]
-        return replace(first, review=combine([p.review for p in parts], extra),
-                       facts=merge_facts([p.facts for p in parts]))
+        return replace(parts[0], review=combine([p.review for p in parts], extra),
+                       facts=merge_facts([p.facts for p in parts]),
+                       prepared=readme.prepared if readme else None,
+                       cross=readme.cross if readme else CrossReview())
 
     async def _compute(self, gh: BotGitHubAPI, pr: PullRef, readme: dict[str, Any],
                        config: str | bytes | object | None = _UNREAD) -> _Readme:
@@ -444,7 +447,7 @@ class Reviewer:
             cache=self.citation_cache, check_links=self.settings.check_links,
             link_entries=prepared.link_entries())
         cross = CrossReview()
-        if self.queue is not None:
+        if self.queue is not None and path == self.settings.readme_path:  # the queue's file
             await self.queue.keeper.survey(gh, pr)
             cross = self.queue.keeper.cross(pr, prepared, facts)
         commentable = added_lines(readme.get("patch"))
