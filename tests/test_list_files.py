@@ -112,3 +112,20 @@ async def test_past_ten_list_files_the_rest_fail_unread(svc: Service) -> None:
     assert run["conclusion"] == "failure"
     assert "readme/change-too-large" in run["output"]["summary"]
     assert "2 more list files" in run["output"]["summary"]
+
+
+async def test_the_queue_follows_the_readme_only(svc: Service) -> None:
+    """Cross-PR conflicts and the board are about README_PATH: a paper added to another list
+    file is not recorded as the PR's proposal (README.md's PR is not flagged by it)."""
+    _pr(svc, {"papers/2023.md": (YEAR, YEAR + NEW)}, 'files: ["README.md", "papers/*.md"]\n')
+    await _open(svc)
+    gh, readme_head = svc.gh, "3" * 40
+    gh.set_file(OWNER, REPO, BASE_SHA, "README.md", README)
+    gh.set_file(OWNER, REPO, readme_head, "README.md", README + NEW)
+    gh.add_pull(OWNER, REPO, 8, base_sha=BASE_SHA, head_sha=readme_head, files=[
+        {"filename": "README.md", "status": "modified", "patch": patch_of(README, README + NEW)}])
+    await svc.deliver("pull_request", svc.payload("pull_request.opened", 8, readme_head))
+    await svc.settle()
+    [comment] = gh.comments(OWNER, REPO, 8)
+    assert "2 papers added" not in comment["body"] and "1 paper added" in comment["body"]
+    assert "duplicate/open-pr" not in comment["body"]
