@@ -117,12 +117,14 @@ async def backlog_case(n: int) -> dict[str, float]:
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__)
-    ap.add_argument("--push", type=int, default=50)
-    ap.add_argument("--backlog", type=int, default=200)
+    ap.add_argument("--push", type=int, default=50, help="open PRs a push re-reviews (0: skip)")
+    ap.add_argument("--backlog", type=int, default=200, help="PRs of the backlog (0: skip)")
     args = ap.parse_args()
     os.environ.update(BOT_PASS_DELAY="0", BOT_BOARD_DELAY="0")
-    rows = [(f"push, {args.push} open PRs", asyncio.run(push_case(args.push))),
-            (f"backlog, {args.backlog} PRs", asyncio.run(backlog_case(args.backlog)))]
+    rows = [(f"push, {args.push} open PRs", asyncio.run(push_case(args.push)))
+            for _ in range(args.push > 0)]  # 0 skips a case
+    rows += [(f"backlog, {args.backlog} PRs", asyncio.run(backlog_case(args.backlog)))
+             for _ in range(args.backlog > 0)]
     print(f"{'case':<24} {'reviews':>7} {'reads':>6} {'writes':>6} {'reads/PR':>8} "
           f"{'writes/PR':>9} {'bot time':>9} {'at GitHub pace':>15}")
     for name, r in rows:

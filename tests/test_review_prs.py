@@ -203,3 +203,22 @@ def test_code_spans_in_messages_stay_code_and_the_rest_is_escaped() -> None:
     assert out.startswith("Use `[[pdf]](url)` for")
     assert "<b>" not in out and "@octocat" not in out and "\\|" in out
     assert "``` and" not in out  # an unmatched fence is escaped, not code
+
+
+def test_reviews_against_one_base_read_it_once(monkeypatch) -> None:
+    """A queue pass reviews every open PR against the same tip: the base is parsed once."""
+    import uuid
+
+    import bot.awesome.review as pipeline
+
+    reads: list[str] = []
+    real_parse = pipeline.parse
+    monkeypatch.setattr(pipeline, "parse", lambda text, **kw: (reads.append(text),
+                                                               real_parse(text, **kw))[1])
+    base = f"# {uuid.uuid4().hex}\n\n## Papers\n- A paper (2020), B [[pdf]](https://a.org/a.pdf)\n"
+    heads = [base + f"- Paper {i} (2021), C [[pdf]](https://b.org/{i}.pdf)\n" for i in range(3)]
+    for h in heads:
+        assert len(review(base, h).diff.added) == 1
+    assert reads.count(base) == 1 and all(reads.count(h) == 1 for h in heads)
+    sectioned = review(base, heads[0], config_text="sections: [Papers]\n")
+    assert len(sectioned.diff.added) == 1 and reads.count(base) == 2  # other sections: read anew

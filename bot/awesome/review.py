@@ -6,8 +6,12 @@ applies the rules and renders. `review` does both for callers that already hold 
 
 from __future__ import annotations
 
+import hashlib
+import threading
 from collections import Counter
 from dataclasses import dataclass, field
+
+from cachetools import LRUCache, cached
 
 from bot.awesome.config import DEFAULT_CONFIG, RepoConfig, load_config
 from bot.awesome.diff import ListDiff, diff
@@ -116,13 +120,30 @@ def _read(text: str | None, which: str, path: str,
         return EMPTY, Finding("readme/missing", Severity.ERROR, f"{path} does not exist in this "
                               "change (deleted or moved); the list needs it.", title=path)
     try:
-        al = parse(text, sections=cfg.sections, top100=cfg.top100_sections)
+        read = _parse_base if which == "base" else _parse
+        al = read(text, cfg.sections, cfg.top100_sections)
     except ReadmeError as exc:
         return EMPTY, _unreadable(path, which, exc)
     if which == "head" and not text.strip():
         return al, Finding("readme/empty", Severity.ERROR, f"{path} is empty in this change; "
                            "the list would be gone.", title=path)
     return al, None
+
+
+def _parse(text: str, sections: tuple[str, ...] | None,
+           top100: tuple[str, ...] | None) -> AwesomeList:
+    """One side's list, read with the config's sections."""
+    return parse(text, sections=sections, top100=top100)
+
+
+@cached(LRUCache(maxsize=4), lock=threading.Lock(),
+        key=lambda text, sections, top100: (
+            hashlib.sha256(text.encode("utf-8", "surrogatepass")).digest(), sections, top100))
+def _parse_base(text: str, sections: tuple[str, ...] | None,
+                top100: tuple[str, ...] | None) -> AwesomeList:
+    """The base's list, kept for the next reviews against the same base: a queue pass reviews
+    every open PR against one tip (the list is immutable, so sharing it is safe)."""
+    return _parse(text, sections, top100)
 
 
 def _unreadable(path: str, which: str, exc: ReadmeError) -> Finding:
