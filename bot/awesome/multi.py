@@ -15,14 +15,14 @@ from bot.awesome.escape import md
 from bot.awesome.findings import Finding, Severity
 from bot.awesome.report import (
     SUMMARY_BUDGET,
-    Conclusion,
     Review,
     conclusion_of,
+    finding_line,
     headline_of,
+    summary_heading,
 )
 
 MAX_LIST_FILES = 10
-_ICON = {Conclusion.FAILURE: "❌", Conclusion.NEUTRAL: "⚠️", Conclusion.SUCCESS: "✅"}
 
 
 def too_many_files(paths: Sequence[str]) -> Finding:
@@ -43,11 +43,11 @@ def _clip(text: str, budget: int) -> str:
 
 
 def _section(review: Review, budget: int) -> str:
-    """One file's summary, its heading naming the file."""
-    first, _, rest = review.summary_markdown.partition("\n")
-    label = first.split("awesome-papers: ", 1)[1] if "awesome-papers: " in first else ""
-    icon = _ICON[review.conclusion]
-    return _clip(f"#### {icon} {md(review.path, limit=200)}: {label}\n{rest}", budget)
+    """One file's summary, its heading naming the file instead of the bot."""
+    rest = review.summary_markdown.partition("\n")[2]
+    heading = summary_heading(review.conclusion, review.headline, level=4,
+                              name=md(review.path, limit=200))
+    return _clip(f"{heading}\n{rest}", budget)
 
 
 def _diff(parts: Sequence[Review]) -> ListDiff:
@@ -70,9 +70,9 @@ def combine(parts: Sequence[Review], extra: tuple[Finding, ...] = ()) -> Review:
     conclusion = conclusion_of(findings)
     headline = f"{headline_of(findings, diff)} in {len(parts)} files"
     names = ", ".join(md(r.path, limit=200) for r in parts)
-    head = [f"### {_ICON[conclusion]} awesome-papers: {md(headline, limit=400)}", "",
+    head = [summary_heading(conclusion, headline), "",
             f"Files of the list in this change: {names}.", ""]
-    head += [f"- ❌ **`{f.rule}`**: {md(f.message, limit=1000)}" for f in extra]
+    head += [finding_line(f) for f in extra]
     budget = (SUMMARY_BUDGET - sum(len(x) for x in head)) // len(parts)
     summary = "\n".join(head) + "\n\n" + "\n\n".join(_section(r, budget) for r in parts)
     first = parts[0]

@@ -199,7 +199,16 @@ def _row(change: EntryChange, profile: Profile, facts: Facts,
             f"{cites} | {needs} | {verdict} | {line} |")
 
 
-def _finding_line(f: Finding) -> str:
+_VERDICT_ICON = {Conclusion.FAILURE: "❌", Conclusion.NEUTRAL: "⚠️", Conclusion.SUCCESS: "✅"}
+
+
+def summary_heading(conclusion: Conclusion, headline: str, *, level: int = 3,
+                    name: str = "awesome-papers") -> str:
+    """The summary's first line: the verdict's icon, whose verdict (escaped), the headline."""
+    return f"{'#' * level} {_VERDICT_ICON[conclusion]} {name}: {md(headline, limit=400)}"
+
+
+def finding_line(f: Finding) -> str:
     """One finding as a list item."""
     at = f" (line {f.line})" if f.line else ""
     return f"- {_ICON[f.severity]} **`{f.rule}`**{at}: {md_prose(f.message)}"
@@ -213,8 +222,7 @@ def render_summary(*, findings: tuple[Finding, ...], diff: ListDiff, head: Aweso
 
     `counts` (base, head, limit) is None for a list without a top-N limit.
     """
-    icon = {Conclusion.FAILURE: "❌", Conclusion.NEUTRAL: "⚠️", Conclusion.SUCCESS: "✅"}
-    out = [f"### {icon[conclusion]} awesome-papers: {md(headline, limit=400)}", ""]
+    out = [summary_heading(conclusion, headline), ""]
     if counts is not None:
         base_n, head_n, limit = counts
         delta = head_n - base_n
@@ -251,7 +259,7 @@ def render_summary(*, findings: tuple[Finding, ...], diff: ListDiff, head: Aweso
         out += ["**Findings**", ""]
         used = sum(len(x) + 1 for x in out)
         for i, f in enumerate(findings):
-            item = _finding_line(f)
+            item = finding_line(f)
             if used + len(item) + 200 > SUMMARY_BUDGET:
                 out.append(f"\n*… and {len(findings) - i} more findings not shown "
                            "(the comment would exceed GitHub's size limit); see the check run.*")

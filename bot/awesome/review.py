@@ -81,7 +81,7 @@ def _decoded(text: str | bytes | None) -> str | None:
     return decode_readme(text) if text is not None else None
 
 
-def added_lines(base: str | None, head: str) -> int:
+def new_line_count(base: str | None, head: str) -> int:
     """How many non-blank lines of `head` the base does not have (counted with multiplicity,
     indentation ignored), in one pass over each."""
     have = Counter(ln.strip() for ln in base.splitlines()) if base else Counter()
@@ -101,7 +101,7 @@ def _too_large(base: str | None, head: str | None, path: str, cfg: RepoConfig) -
     """A finding when the change adds more lines than one review reads (`max_added_lines`)."""
     if head is None:
         return None
-    n = added_lines(base, head)
+    n = new_line_count(base, head)
     if n <= cfg.max_added_lines:
         return None
     return Finding("readme/change-too-large", Severity.ERROR,
@@ -120,20 +120,14 @@ def _read(text: str | None, which: str, path: str,
         return EMPTY, Finding("readme/missing", Severity.ERROR, f"{path} does not exist in this "
                               "change (deleted or moved); the list needs it.", title=path)
     try:
-        read = _parse_base if which == "base" else _parse
-        al = read(text, cfg.sections, cfg.top100_sections)
+        al = (_parse_base(text, cfg.sections, cfg.top100_sections) if which == "base"
+              else parse(text, sections=cfg.sections, top100=cfg.top100_sections))
     except ReadmeError as exc:
         return EMPTY, _unreadable(path, which, exc)
     if which == "head" and not text.strip():
         return al, Finding("readme/empty", Severity.ERROR, f"{path} is empty in this change; "
                            "the list would be gone.", title=path)
     return al, None
-
-
-def _parse(text: str, sections: tuple[str, ...] | None,
-           top100: tuple[str, ...] | None) -> AwesomeList:
-    """One side's list, read with the config's sections."""
-    return parse(text, sections=sections, top100=top100)
 
 
 @cached(LRUCache(maxsize=4), lock=threading.Lock(),
@@ -143,7 +137,7 @@ def _parse_base(text: str, sections: tuple[str, ...] | None,
                 top100: tuple[str, ...] | None) -> AwesomeList:
     """The base's list, kept for the next reviews against the same base: a queue pass reviews
     every open PR against one tip (the list is immutable, so sharing it is safe)."""
-    return _parse(text, sections, top100)
+    return parse(text, sections=sections, top100=top100)
 
 
 def _unreadable(path: str, which: str, exc: ReadmeError) -> Finding:

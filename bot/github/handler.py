@@ -22,7 +22,7 @@ from cachetools import LRUCache
 from gidgethub import BadRequest, GitHubException
 
 from bot import metrics
-from bot.awesome.config import load_config
+from bot.awesome.config import RepoConfig, load_config
 from bot.awesome.escape import md
 from bot.awesome.facts import NO_FACTS, Facts, merge_facts
 from bot.awesome.multi import MAX_LIST_FILES, combine, too_many_files
@@ -54,13 +54,12 @@ from bot.github.pull import (
     read_file,
 )
 from bot.github.settings import AuthMode, ServiceSettings
-from bot.github.triage import onto_tip
+from bot.github.triage import onto_tip, readme_entry, touches
 
 if TYPE_CHECKING:
     from bot.github.backlog import Scheduler
 
 log = logging.getLogger("bot.review")
-_UNREAD = object()  # the config was not read yet
 FOLLOW_PUSHES = 3
 MAX_WAIT = 15 * 60.0
 
@@ -240,7 +239,7 @@ class Reviewer:
             runs: list[dict[str, Any]] | None = None
             for _ in range(FOLLOW_PUSHES):
                 files = await changed_files(gh, pr)
-                lists, config = await self._list_files(gh, pr, files)
+                lists, cfg = await self._list_files(gh, pr, files)
                 if not lists:
                     result.outcome = Outcome.NOT_README
                     return result
@@ -250,7 +249,7 @@ class Reviewer:
                         result.outcome = Outcome.ALREADY_REVIEWED
                         return result
                     check_id = self._reusable(runs, new_run)
-                work = asyncio.ensure_future(self._compute_all(gh, pr, lists, config))
+                work = asyncio.ensure_future(self._compute_all(gh, pr, lists, cfg))
                 done, _ = await asyncio.wait({work}, timeout=self.settings.in_progress_after)
                 if not done and check_id is None:
                     try:
@@ -373,41 +372,37 @@ class Reviewer:
             return open_ids[0]
         return None if new_run or not runs else int(runs[0]["id"])
 
-    def _readme_file(self, files: list[dict[str, Any]]) -> dict[str, Any] | None:
-        """The list's README among the PR's files, if the PR touches it."""
-        path = self.settings.readme_path
-        for f in files:
-            if f.get("filename") == path or f.get("previous_filename") == path:
-                return f
-        return None
+    async def _config(self, gh: BotGitHubAPI, pr: PullRef) -> RepoConfig:
+        """The repository config, from the base (or the tip a queue pass reviews against)."""
+        raw = await read_file(gh, pr, self.settings.config_path, pr.tip or pr.base_sha)
+        return load_config(raw.decode("utf-8", "replace") if isinstance(raw, bytes) else raw)
 
     async def _list_files(self, gh: BotGitHubAPI, pr: PullRef, files: list[dict[str, Any]]
-                          ) -> tuple[list[dict[str, Any]], str | bytes | None]:
-        """The PR's changed files that hold the list, README first, and the base config's text.
+                          ) -> tuple[list[dict[str, Any]], RepoConfig | None]:
+        """The PR's changed files that hold the list, README first, and the base config.
 
         `README_PATH` holds the list unless the config's `files:` globs leave it out; other
         markdown files hold it when `files:` names them. The config is read only when the
-        answer depends on it, and then handed on so the review does not read it again.
+        answer depends on it (None: not read), and then handed on so the review does not read
+        it again.
         """
-        readme = self._readme_file(files)
+        readme = readme_entry(files, self.settings.readme_path)
         others = [f for f in files if f is not readme
                   and str(f.get("filename", "")).lower().endswith((".md", ".markdown"))]
         if not others:
-            return ([readme] if readme else []), _UNREAD
-        config = await read_file(gh, pr, self.settings.config_path, pr.tip or pr.base_sha)
-        text = config.decode("utf-8", "replace") if isinstance(config, bytes) else config
-        cfg = load_config(text)
+            return ([readme] if readme else []), None
+        cfg = await self._config(gh, pr)
         if not cfg.files or cfg.errors:
-            return ([readme] if readme else []), config
+            return ([readme] if readme else []), cfg
         lists = [f for f in ([readme] if readme else []) + others
                  if cfg.holds_list(str(f.get("filename", "")))]
-        return lists, config
+        return lists, cfg
 
     async def _compute_all(self, gh: BotGitHubAPI, pr: PullRef, lists: list[dict[str, Any]],
-                           config: str | bytes | object | None = _UNREAD) -> _Readme:
+                           cfg: RepoConfig | None = None) -> _Readme:
         """Review each list file (up to MAX_LIST_FILES) and join the reviews into one; the
         maintainer's queue (cross-PR conflicts, the board) follows `README_PATH` only."""
-        parts = [await self._compute(gh, pr, f, config) for f in lists[:MAX_LIST_FILES]]
+        parts = [await self._compute(gh, pr, f, cfg) for f in lists[:MAX_LIST_FILES]]
         readme = next((p for p in parts if p.path == self.settings.readme_path), None)
         if len(parts) == 1 and len(lists) <= MAX_LIST_FILES:
             return parts[0] if readme else replace(parts[0], prepared=None)
@@ -419,15 +414,14 @@ class Reviewer:
                        cross=readme.cross if readme else CrossReview())
 
     async def _compute(self, gh: BotGitHubAPI, pr: PullRef, readme: dict[str, Any],
-                       config: str | bytes | object | None = _UNREAD) -> _Readme:
+                       cfg: RepoConfig | None = None) -> _Readme:
         """Read both versions of one list file and the base config, look facts up, review."""
         path = base_path = self.settings.readme_path
-        if readme is not self._readme_file([readme]):  # another file that `files:` names
+        if not touches(readme, path):  # another file that `files:` names
             path = str(readme.get("filename"))
             base_path = str(readme.get("previous_filename") or path)
-        if config is _UNREAD:
-            config = await read_file(gh, pr, self.settings.config_path,
-                                     pr.tip or pr.base_sha)
+        if cfg is None:
+            cfg = await self._config(gh, pr)
         guide = None  # the contributing guide (it may forbid new sections), from the base too
         for name in GUIDE_NAMES:
             if guide is None:
@@ -436,11 +430,10 @@ class Reviewer:
         head = None if readme.get("status") == "removed" else await read_file(
             gh, pr, path, pr.head_sha)
         base, head, rebased = await onto_tip(gh, pr, path, base, head)
-        config_text = config.decode("utf-8", "replace") if isinstance(config, bytes) else config
         # Parsing and rules are CPU work: in worker processes within a time budget
         # (bot/github/isolation.py), so deliveries and /healthz keep being answered.
         prepared = await POOL.run(
-            prepare, base, head, config_text=config_text, path=path,
+            prepare, base, head, config=cfg, path=path,
             guide_text=guide.decode("utf-8", "replace") if isinstance(guide, bytes) else guide)
         facts = NO_FACTS if self.offline else await self.gather(
             prepared.citation_entries(), self.citations, session=self.citation_session,
@@ -459,8 +452,8 @@ class Reviewer:
 
     async def judge(self, gh: BotGitHubAPI, pr: PullRef) -> _Readme | None:
         """Review one head without publishing (None when the PR does not touch the list)."""
-        lists, config = await self._list_files(gh, pr, await changed_files(gh, pr))
-        return await self._compute_all(gh, pr, lists, config) if lists else None
+        lists, cfg = await self._list_files(gh, pr, await changed_files(gh, pr))
+        return await self._compute_all(gh, pr, lists, cfg) if lists else None
 
     def _queued(self, pr: PullRef, done: _Readme) -> None:
         """Tell the maintainer's queue about a published review."""

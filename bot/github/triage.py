@@ -104,10 +104,14 @@ async def open_pulls(gh: GitHubAPI, owner: str, repo: str,
     return [p for p in out if base is None or (p.get("base") or {}).get("ref") == base]
 
 
-def _readme(files: list[dict[str, Any]], path: str) -> dict[str, Any] | None:
+def touches(file: dict[str, Any], path: str) -> bool:
+    """True when a PR's file entry is `path`, or was before a rename."""
+    return path in (file.get("filename"), file.get("previous_filename"))
+
+
+def readme_entry(files: list[dict[str, Any]], path: str) -> dict[str, Any] | None:
     """The PR's entry for the list's README, if it touches it."""
-    return next((f for f in files if path in (f.get("filename"), f.get("previous_filename"))),
-                None)
+    return next((f for f in files if touches(f, path)), None)
 
 
 class QueueKeeper:
@@ -149,7 +153,7 @@ class QueueKeeper:
 
     async def _light(self, gh: GitHubAPI, ref: PullRef) -> Proposal | None:
         """What one PR adds, from its README at base and head (no lookups, no verdict)."""
-        readme = _readme(await changed_files(gh, ref), self.readme_path)
+        readme = readme_entry(await changed_files(gh, ref), self.readme_path)
         if readme is None:
             return None
         base = await read_file(gh, ref, self.readme_path, ref.base_sha)
