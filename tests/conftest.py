@@ -3,10 +3,16 @@
 from __future__ import annotations
 
 import os
+from collections.abc import AsyncIterator
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import pytest
 from hypothesis import settings
+
+if TYPE_CHECKING:
+    from tests.fakes.github_server import FakeGitHub
+    from tests.service_kit import Service
 
 # CI replays the same examples on every run (a red CI is then reproducible, never a dice roll);
 # locally hypothesis explores new ones each time and keeps what it found in .hypothesis/.
@@ -50,3 +56,22 @@ def redis_url(tmp_path: Path):
 
     with RedisServer(tmp_path / "redis") as server:
         yield server.url
+
+
+@pytest.fixture
+async def gh() -> AsyncIterator[FakeGitHub]:
+    """A fake GitHub on 127.0.0.1 that must not have failed by the end of the test (modules
+    that need it otherwise define their own)."""
+    from tests.fakes.github_server import FakeGitHub
+
+    async with FakeGitHub() as fake:
+        yield fake
+        assert fake.errors == []
+
+
+@pytest.fixture
+async def svc(aiohttp_client: Any, gh: FakeGitHub) -> Service:
+    """The bot's app in a test server, against `gh`."""
+    from tests.service_kit import start_service
+
+    return await start_service(aiohttp_client, gh)

@@ -3,13 +3,8 @@ changed file the globs name, in one check run and one comment, and nothing else.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-
-import pytest
-
-from tests.fakes.github_server import FakeGitHub
 from tests.hostile_corpus import problems
-from tests.service_kit import BASE_SHA, OWNER, REPO, Service, patch_of, start_service
+from tests.service_kit import BASE_SHA, OWNER, REPO, Service, patch_of
 
 HEAD = "2" * 40
 CONFIG = ".github/awesome-papers.yml"
@@ -23,18 +18,6 @@ NEW = ("- **Message passing in the wild** (2023), B. Author "
        "[[pdf]](https://arxiv.org/abs/2302.00002)\n")
 COPY = ("- **Graph transformers, at scale** (2023), C. Author "
         "[[pdf]](https://arxiv.org/abs/2301.00001)\n")
-
-
-@pytest.fixture
-async def gh() -> AsyncIterator[FakeGitHub]:
-    async with FakeGitHub() as fake:
-        yield fake
-        assert fake.errors == []
-
-
-@pytest.fixture
-async def svc(aiohttp_client, gh: FakeGitHub) -> Service:
-    return await start_service(aiohttp_client, gh)
 
 
 def _pr(svc: Service, changes: dict[str, tuple[str, str]], config: str | None) -> None:

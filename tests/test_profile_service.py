@@ -2,28 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-
-import pytest
-
 from tests.conftest import FINAL_README, UPSTREAM, read
-from tests.fakes.github_server import FakeGitHub
-from tests.service_kit import OWNER, REPO, Service, start_service
+from tests.service_kit import OWNER, REPO, Service
 
 HEAD1 = "1" * 40
 BASE_SHA = "a" * 40
-
-
-@pytest.fixture
-async def gh() -> AsyncIterator[FakeGitHub]:
-    async with FakeGitHub() as fake:
-        yield fake
-        assert fake.errors == []
-
-
-@pytest.fixture
-async def svc(aiohttp_client, gh: FakeGitHub) -> Service:
-    return await start_service(aiohttp_client, gh)
 
 
 async def test_the_guide_on_the_base_forbids_new_sections_and_loosened_criteria_are_labelled(

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-
 import pytest
 
 from bot.awesome.report import MARKER
@@ -12,18 +10,6 @@ from tests.fakes.github_server import FakeGitHub
 from tests.service_kit import OWNER, REPO, SECRET, Service, start_service
 
 HEAD1, HEAD2 = "1" * 40, "2" * 40
-
-
-@pytest.fixture
-async def gh() -> AsyncIterator[FakeGitHub]:
-    async with FakeGitHub() as fake:
-        yield fake
-        assert fake.errors == []
-
-
-@pytest.fixture
-async def svc(aiohttp_client, gh: FakeGitHub) -> Service:
-    return await start_service(aiohttp_client, gh)
 
 
 async def test_opened_publishes_check_comment_labels_and_review(svc: Service) -> None:

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import AsyncIterator
 
 import pytest
 
@@ -15,13 +14,6 @@ from tests.fakes.github_server import FakeGitHub, GitHubError
 from tests.service_kit import BASE_SHA, OWNER, REPO, SECRET, Service, start_service
 
 HEAD = "3" * 40
-
-
-@pytest.fixture
-async def gh() -> AsyncIterator[FakeGitHub]:
-    async with FakeGitHub() as fake:
-        yield fake
-        assert fake.errors == []
 
 
 async def _open(svc: Service, pr: str = "068", number: int = 68, head: str | None = None,

@@ -6,7 +6,6 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import time
-from collections.abc import AsyncIterator
 
 import aiohttp
 import pytest
@@ -25,13 +24,6 @@ from tests.service_kit import OWNER, REPO, Service, readme_file, start_service
 HEAD = "6" * 40
 SECONDARY = ("You have exceeded a secondary rate limit. Please wait a few minutes before you "
              "try again.")
-
-
-@pytest.fixture
-async def gh() -> AsyncIterator[FakeGitHub]:
-    async with FakeGitHub() as fake:
-        yield fake
-        assert fake.errors == []
 
 
 async def _deliver_opened(svc: Service, number: int = 68, pr: str = "068",
