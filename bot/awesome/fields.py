@@ -9,11 +9,13 @@ its quirks; every other format by the generic reading below. Regexes run on goog
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import lru_cache
+from typing import Any
 
 from bot.awesome.entry_line import read_entry
-from bot.awesome.identifiers import read_ids
+from bot.awesome.identifiers import Ids, read_ids
 from bot.awesome.inline import Found, emphasis, find_links
 from bot.awesome.linear import Pattern
 from bot.awesome.model import (
@@ -260,6 +262,13 @@ def _link_form(found: list[Found], title_form: TitleForm) -> LinkForm:
     return real[0].form if real else LinkForm.NONE
 
 
+def _entry(src: Source, ids: Ids, quirks: Iterable[Quirk], **fields: Any) -> Entry:
+    """An Entry at the source's place, with the identifiers read from its links."""
+    return Entry(raw=src.raw, start_line=src.start_line, end_line=src.end_line,
+                 section=src.section, arxiv_id=ids.arxiv, doi=ids.doi, acl_id=ids.acl,
+                 ids=ids.others, quirks=frozenset(quirks), **fields)
+
+
 def read(src: Source) -> Entry:
     """Every field of one entry."""
     if src.shape is Shape.TABLE_ROW:
@@ -313,26 +322,9 @@ def read(src: Source) -> Entry:
         src.line_break,
         src.end_line - src.start_line + 1,
     )
-    return Entry(
-        raw=src.raw,
-        start_line=src.start_line,
-        end_line=src.end_line,
-        section=src.section,
-        title=title,
-        year=year,
-        year_text=year_text,
-        authors=authors,
-        links=links,
-        bold=title_form is TitleForm.BOLD,
-        arxiv_id=ids.arxiv,
-        doi=ids.doi,
-        acl_id=ids.acl,
-        quirks=frozenset(quirks),
-        venue=venue,
-        ids=ids.others,
-        style=style,
-        sparkles=":sparkles:" in src.text,
-    )
+    return _entry(src, ids, quirks, title=title, year=year, year_text=year_text,
+                  authors=authors, links=links, bold=title_form is TitleForm.BOLD, venue=venue,
+                  style=style, sparkles=":sparkles:" in src.text)
 
 
 def _plainly_first_form(src: Source) -> bool:
@@ -490,23 +482,6 @@ def _read_row(src: Source) -> Entry:
         "",
         1,
     )
-    return Entry(
-        raw=src.raw,
-        start_line=src.start_line,
-        end_line=src.end_line,
-        section=src.section,
-        title=title,
-        year=year,
-        year_text=year_text,
-        authors=authors,
-        links=links,
-        bold="**" in (tcol[1] if tcol else ""),
-        arxiv_id=ids.arxiv,
-        doi=ids.doi,
-        acl_id=ids.acl,
-        quirks=frozenset(quirks),
-        venue=venue,
-        ids=ids.others,
-        columns=cols,
-        style=style,
-    )
+    return _entry(src, ids, quirks, title=title, year=year, year_text=year_text,
+                  authors=authors, links=links, bold="**" in (tcol[1] if tcol else ""),
+                  venue=venue, columns=cols, style=style)
